@@ -1,0 +1,15 @@
+// Each `rig` subcommand lives in its own cmd_<name>.cpp and registers itself on the app.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace rig::cli {
+
+// Exit codes (DESIGN.md): 0 all passed, 1 a scenario failed, 2 usage or configuration error,
+// 3 infrastructure error, 130 interrupted.
+enum ExitCode { kPassed = 0, kFailed = 1, kUsage = 2, kInfrastructure = 3, kInterrupted = 130 };
+
+// `rig ports`: lists serial ports (name, description, USB VID:PID, serial number).
+void add_ports_command(CLI::App& app, int& exit_code);
+
+}  // namespace rig::cli

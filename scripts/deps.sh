@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian packages posrig needs, and only those that are missing.
+# Sourced by scripts/main.sh and scripts/test.sh; safe to run again.
+set -euo pipefail
+
+POSRIG_PACKAGES=(
+  build-essential cmake ninja-build pkg-config clang
+  libserialport-dev
+  libboost-dev libboost-filesystem-dev libboost-system-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
+  libsqlite3-dev libqrencode-dev libzbar-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  pybind11-dev python3-pybind11 python3-pytest python3-serial python3-dev
+  socat iproute2
+)
+
+posrig_install_deps() {
+  local missing=()
+  local pkg
+  for pkg in "${POSRIG_PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  echo "posrig: installing missing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then
+    sudo=(sudo)
+  fi
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Configures and builds into build/ (Release with debug info, warnings as errors).
+posrig_build() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DPython3_EXECUTABLE=/usr/bin/python3 -DPOSRIG_WERROR=ON
+  cmake --build "$root/build" -j "$(nproc)"
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  posrig_install_deps
+fi
