@@ -1,0 +1,210 @@
+#include "rig/bench/bench.h"
+
+#include <filesystem>
+#include <set>
+
+#include "rig/bench/yaml_reader.h"
+
+namespace rig::bench {
+
+namespace fs = std::filesystem;
+
+const Station* Bench::station(const std::string& wanted) const {
+  for (const auto& s : stations) {
+    if (s.name == wanted) return &s;
+  }
+  return nullptr;
+}
+
+const std::map<std::string, std::vector<std::string>>& fault_families() {
+  static const std::map<std::string, std::vector<std::string>> families = {
+      {"network", {"proxy", "command", "relay", "manual"}},
+      {"scanner", {"vterm", "manual"}},
+      {"card", {"vterm", "manual"}},
+      {"printer", {"vterm", "relay", "command", "manual"}},
+      {"power", {"vterm", "relay", "command", "manual"}},
+      {"keypad", {"vterm", "manual"}},
+      {"host", {"vhost", "manual"}},
+  };
+  return families;
+}
+
+namespace {
+
+bool is_loopback(const std::string& address) {
+  return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
+         address.rfind("127.", 0) == 0;
+}
+
+void read_launch(YamlReader& reader, const YAML::Node& node, const std::string& what, Launch& out) {
+  MapReader m(reader, node, what);
+  m.required("argv", out.argv);
+  m.optional("ready", out.ready);
+  m.optional("ready_timeout", out.ready_timeout);
+  m.finish();
+  if (m.has("argv") && out.argv.empty()) reader.error(m.get("argv"), "argv of " + what + " is empty");
+}
+
+void read_fault_wiring(YamlReader& reader, const std::string& family, const YAML::Node& node,
+                       const std::string& station, FaultWiring& out) {
+  out.family = family;
+  out.line = node.Mark().line + 1;
+  out.column = node.Mark().column + 1;
+  std::string what = family + " of station '" + station + "'";
+  MapReader m(reader, node, what);
+  if (!m.required_choice("driver", fault_families().at(family), out.driver)) {
+    m.allow({"control", "admin", "link", "channel", "active", "faults"});
+    return;
+  }
+  auto setting = [&](const char* key, bool required) {
+    std::string v;
+    if (required ? m.required(key, v) : m.optional(key, v)) out.settings[key] = v;
+  };
+  if (out.driver == "vterm") {
+    setting("control", false);  // default: ${terminal.control}
+  } else if (out.driver == "vhost") {
+    setting("admin", false);  // default: the station's host.admin
+  } else if (out.driver == "relay") {
+    setting("link", true);
+    setting("channel", true);
+    std::string active = "on";
+    m.optional_choice("active", {"on", "off"}, active);
+    out.settings["active"] = active;
+    if (out.settings.count("channel")) {
+      const std::string& ch = out.settings["channel"];
+      if (ch.size() != 1 || ch[0] < '1' || ch[0] > '8') {
+        reader.error(m.get("channel"), "relay channel must be 1 to 8, got '" + ch + "'");
+      }
+    }
+  } else if (out.driver == "command" || out.driver == "manual") {
+    // faults: {FAULT_NAME: {apply: argv|text, clear: argv|text}}
+    YAML::Node faults = m.get("faults");
+    if (!faults.IsDefined()) {
+      m.missing("faults");
+    } else {
+      MapReader fm(reader, faults, "faults of " + what);
+      if (fm.valid()) {
+        for (const auto& kv : faults) {
+          std::string fault = kv.first.Scalar();
+          fm.get(fault);
+          MapReader one(reader, kv.second, "fault '" + fault + "' of " + what);
+          for (const char* action : {"apply", "clear"}) {
+            if (out.driver == "command") {
+              std::vector<std::string> argv;
+              if (one.required(action, argv)) {
+                if (argv.empty()) reader.error(one.get(action), std::string(action) + " argv is empty");
+                out.argv_settings[fault + "." + action] = argv;
+              }
+            } else {
+              std::string text;
+              if (one.required(action, text)) out.settings[fault + "." + action] = text;
+            }
+          }
+          one.finish();
+        }
+      }
+    }
+  }
+  m.finish();
+}
+
+void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index, Station& st) {
+  st.line = node.Mark().line + 1;
+  MapReader m(reader, node, "station " + std::to_string(index + 1));
+  m.required("name", st.name);
+  std::string what = "station '" + st.name + "'";
+
+  if (YAML::Node t = m.get("terminal"); t.IsDefined()) {
+    MapReader tm(reader, t, "terminal of " + what);
+    tm.optional_choice("driver", {"rig-ecr"}, st.terminal.driver);
+    tm.required("link", st.terminal.link);
+    tm.optional("ack_timeout", st.terminal.ack_timeout);
+    tm.optional("attempts", st.terminal.attempts);
+    tm.optional("tid", st.terminal.tid);
+    tm.optional("mid", st.terminal.mid);
+    if (YAML::Node l = tm.get("launch"); l.IsDefined()) {
+      read_launch(reader, l, "launch of " + what, st.terminal.launch);
+    }
+    tm.finish();
+    if (st.terminal.attempts < 1 || st.terminal.attempts > 10) {
+      reader.error(tm.get("attempts"), "attempts must be 1 to 10");
+    }
+  } else {
+    m.missing("terminal");
+  }
+  if (YAML::Node h = m.get("host"); h.IsDefined()) {
+    MapReader hm(reader, h, "host of " + what);
+    hm.optional("iso", st.host.iso);
+    hm.optional("wallet", st.host.wallet);
+    hm.optional("admin", st.host.admin);
+    hm.finish();
+  }
+  for (const auto& [family, drivers] : fault_families()) {
+    (void)drivers;
+    YAML::Node f = m.get(family);
+    if (!f.IsDefined()) continue;
+    FaultWiring wiring;
+    read_fault_wiring(reader, family, f, st.name, wiring);
+    st.faults[family] = std::move(wiring);
+  }
+  m.finish();
+}
+
+}  // namespace
+
+Bench load_bench(const std::string& path) {
+  YamlReader reader(path);
+  Bench bench;
+  bench.file = path;
+  bench.dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
+  auto root = reader.load();
+  if (!root) reader.throw_if_errors();
+  MapReader m(reader, *root, "bench");
+  m.required("name", bench.name);
+  if (m.optional("time_scale", bench.time_scale) &&
+      !(bench.time_scale > 0.0 && bench.time_scale <= 1.0)) {
+    reader.error(m.get("time_scale"), "time_scale must be above 0 and at most 1");
+  }
+  std::string cards = "../cards";
+  m.optional("cards", cards);
+  bench.cards_dir = (fs::path(bench.dir) / cards).lexically_normal().string();
+  m.optional("bind", bench.bind);
+  m.optional("token", bench.token);
+  if (!is_loopback(bench.bind) && bench.token.empty()) {
+    reader.error(m.get("bind"), "binding to '" + bench.bind + "' (beyond loopback) needs a token");
+  }
+
+  if (YAML::Node services = m.get("services"); services.IsDefined()) {
+    MapReader sm(reader, services, "services");
+    if (sm.valid()) {
+      for (const auto& kv : services) {
+        Service svc;
+        svc.name = kv.first.Scalar();
+        sm.get(svc.name);
+        read_launch(reader, kv.second, "service '" + svc.name + "'", svc.launch);
+        bench.services.push_back(std::move(svc));
+      }
+    }
+  }
+  YAML::Node stations = m.get("stations");
+  if (!stations.IsDefined()) {
+    m.missing("stations");
+  } else if (!stations.IsSequence() || stations.size() == 0) {
+    reader.error(stations, "stations must be a non-empty list");
+  } else {
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < stations.size(); ++i) {
+      Station st;
+      read_station(reader, stations[i], i, st);
+      if (!st.name.empty() && !names.insert(st.name).second) {
+        reader.error(stations[i]["name"], "station name '" + st.name + "' is used twice");
+      }
+      bench.stations.push_back(std::move(st));
+    }
+  }
+  m.finish();
+  reader.throw_if_errors();
+  return bench;
+}
+
+}  // namespace rig::bench

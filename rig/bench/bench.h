@@ -1,0 +1,95 @@
+// Bench files (fixtures/benches/*.yaml): the stations of a bench, what each is wired to, and
+// what the controller launches for it. Format and an annotated example: docs/bench.md.
+//
+// Text values may refer to variables as ${name}; they are expanded when the bench comes up,
+// in launch order (see rig/bench/variables.h):
+//   ${bench_dir}  folder of the bench file        ${rig_dir}   folder of the rig executable
+//   ${run_dir}    scratch folder of this run      ${time_scale}
+//   ${cards}      the card folder                 ${station}   the station's name
+//   ${SERVICE.KEY} key=value pairs of a service's ready line (e.g. ${vhost.iso})
+//   ${terminal.KEY} key=value pairs of the station's terminal ready line (e.g. ${terminal.control})
+//   ${network.iso} ${network.wallet}  the station's fault proxy listen addresses
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rig::bench {
+
+// A process the controller starts and stops (a simulator or a shared service).
+struct Launch {
+  std::vector<std::string> argv;  // empty: nothing to launch
+  // First word of the line that says the process is ready; its KEY=VALUE pairs become
+  // variables. Empty: ready as soon as started.
+  std::string ready = "READY";
+  std::chrono::milliseconds ready_timeout{10000};
+};
+
+struct Service {
+  std::string name;
+  Launch launch;
+};
+
+// One fault family's wiring (network, scanner, card, printer, power, host, ecr).
+struct FaultWiring {
+  std::string family;
+  std::string driver;  // proxy | vterm | vhost | relay | command | manual | ecr
+  int line = 0, column = 0;
+  // Driver settings, as written (strings; the driver parses and checks them when built):
+  //   vterm:   control (HOST:PORT)
+  //   vhost:   admin (HOST:PORT)
+  //   relay:   link (serial spec), channel (1..8), active (on|off: relay state that injects)
+  //   command: apply/clear argv lists per fault name, see docs/bench.md
+  //   manual:  apply/clear operator instructions per fault name
+  std::map<std::string, std::string> settings;
+  std::map<std::string, std::vector<std::string>> argv_settings;  // command driver's argv lists
+};
+
+struct TerminalWiring {
+  std::string driver = "rig-ecr";
+  std::string link;                          // see rig/link/link.h make_link
+  std::chrono::milliseconds ack_timeout{1000};
+  int attempts = 3;
+  std::string tid;                           // terminal id (ledger checks)
+  std::string mid;                           // merchant id
+  Launch launch;                             // a simulator to start (virtual bench)
+};
+
+struct HostWiring {
+  std::string iso;     // HOST:PORT of the acquirer (the proxy forwards here)
+  std::string wallet;  // HOST:PORT of the wallet gateway
+  std::string admin;   // HOST:PORT of vhost's admin endpoint (ledger, scripted host faults)
+};
+
+struct Station {
+  std::string name;
+  int line = 0;
+  TerminalWiring terminal;
+  HostWiring host;
+  std::map<std::string, FaultWiring> faults;  // by family
+};
+
+struct Bench {
+  std::string file;
+  std::string dir;  // folder of the file
+  std::string name;
+  double time_scale = 1.0;
+  std::string cards_dir;  // resolved against dir
+  std::string bind = "127.0.0.1";
+  std::string token;  // required when bind is not loopback
+  std::vector<Service> services;
+  std::vector<Station> stations;
+
+  const Station* station(const std::string& name) const;
+};
+
+// Fault families a station may wire, and the drivers each accepts.
+const std::map<std::string, std::vector<std::string>>& fault_families();
+
+// Loads and checks a bench file; throws rig::ConfigError listing every issue.
+Bench load_bench(const std::string& path);
+
+}  // namespace rig::bench
