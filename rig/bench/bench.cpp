@@ -24,7 +24,7 @@ const std::map<std::string, std::vector<std::string>>& fault_families() {
       {"printer", {"vterm", "relay", "command", "manual"}},
       {"power", {"vterm", "relay", "command", "manual"}},
       {"keypad", {"vterm", "manual"}},
-      {"host", {"vhost", "manual"}},
+      {"acquirer", {"vhost", "manual"}},
   };
   return families;
 }

@@ -33,14 +33,14 @@ struct Service {
   Launch launch;
 };
 
-// One fault family's wiring (network, scanner, card, printer, power, host, ecr).
+// One fault family's wiring (network, scanner, card, printer, power, keypad, acquirer).
 struct FaultWiring {
   std::string family;
   std::string driver;  // proxy | vterm | vhost | relay | command | manual | ecr
   int line = 0, column = 0;
   // Driver settings, as written (strings; the driver parses and checks them when built):
   //   vterm:   control (HOST:PORT)
-  //   vhost:   admin (HOST:PORT)
+  //   vhost:   admin (HOST:PORT; default: the station's host.admin)
   //   relay:   link (serial spec), channel (1..8), active (on|off: relay state that injects)
   //   command: apply/clear argv lists per fault name, see docs/bench.md
   //   manual:  apply/clear operator instructions per fault name
