@@ -1,0 +1,84 @@
+// The scenario model: what rig/scenario's loader produces from a scenario file and what the
+// engine (rig/engine) runs. The file format is docs/scenarios.md; names and parameters come
+// from the catalogue (rig/scenario/catalogue.h).
+//
+// Every step keeps where it stands in its file, so that a failed check can say
+// "scenarios/reversal/after-approval.yaml:14:5: expected event REVERSAL_ACKED …".
+// Step arguments are kept as JSON after the loader has checked them against the catalogue:
+// names known, types right, amounts "100.00", durations already converted to milliseconds
+// (keys ending in `_ms`). The engine can therefore read them without checking again.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rig::scenario {
+
+using Duration = std::chrono::milliseconds;
+
+struct SourceLoc {
+  std::string file;
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+  // "file:line:col"
+  std::string to_string() const;
+};
+
+// When an armed fault fires (`when:` of a fault step).
+struct Trigger {
+  enum class Kind {
+    now,             // at once (no `when:`)
+    host_message,    // an ISO 8583 message with this MTI passes the proxy
+    wallet_message,  // a wallet HTTP request/response for this path passes the proxy
+    event,           // the terminal reports EVENT name
+    prompt,          // the terminal shows PROMPT kind
+    after,           // `delay` after the step
+  };
+  Kind kind = Kind::now;
+  std::string value;               // MTI, wallet path, event name or prompt kind
+  std::string direction = "both";  // to_host | to_terminal | both (messages only)
+  int occurrence = 1;              // fire on the Nth match
+  Duration delay{0};               // Kind::after: the delay
+};
+
+const char* to_string(Trigger::Kind kind);
+
+struct Step {
+  SourceLoc loc;
+  // The step's key: sale, refund, query, last, reprint, cancel, status, reset, fault, clear,
+  // card, scan, scanner, keys, paper, power, wait, expect.
+  std::string name;
+  // Checked arguments (see the file comment). For `fault`: {"fault": "network.down", params…};
+  // `clear`: {"fault": NAME or "all"}; `wait`: {"duration_ms": N}.
+  nlohmann::json args = nlohmann::json::object();
+
+  // fault steps only
+  Trigger when;
+  std::optional<Duration> hold;  // `for:` — clear this long after the fault fired
+
+  // expect steps only
+  std::string expect;            // result, event, prompt, display, receipt, host_message,
+                                 // wallet_message, ledger, state, no_message …
+  Duration within{0};            // deadline, before time_scale; 0 = the catalogue's default
+};
+
+struct Scenario {
+  std::string file;  // as given to the loader
+  std::string name;
+  std::string family;
+  std::vector<std::string> tags;
+  std::string description;
+  std::optional<Duration> timeout;  // whole scenario, before time_scale
+  std::vector<Step> steps;
+  SourceLoc loc;  // of the document
+
+  // "family/file-stem": stable id used in reports, -k and sharding.
+  std::string id() const;
+  bool has_tag(const std::string& tag) const;
+};
+
+}  // namespace rig::scenario
