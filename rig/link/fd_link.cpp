@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +39,8 @@ void FdLink::adopt(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags >= 0) ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  struct stat st {};
+  is_socket_ = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
   fd_ = fd;
   // Drain a pending wake-up left by an abort() before this open.
   uint64_t drained = 0;
@@ -97,7 +101,8 @@ Status FdLink::write(std::string_view bytes, Deadline deadline) {
   if (fd_ < 0) return {IoStatus::closed, name() + ": write failed: not open"};
   while (!bytes.empty()) {
     if (aborted_.load()) return {IoStatus::aborted, name() + ": write aborted"};
-    ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+    ssize_t n = is_socket_ ? ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL)
+                           : ::write(fd_, bytes.data(), bytes.size());
     if (n > 0) {
       bytes.remove_prefix(static_cast<size_t>(n));
       continue;

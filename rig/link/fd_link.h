@@ -33,11 +33,14 @@ class FdLink : public Link {
   Status failure(IoStatus code, const std::string& what, int err) const;
   Status timed_out(const std::string& what) const;
 
- private:
   // Waits until fd_ is ready for `events` (POLLIN/POLLOUT), the deadline passes, or abort().
+  // Subclasses use it for waits that are not a read or write (TCP connect, accept).
   Status wait_ready(short events, Deadline deadline, const char* what);
 
+ private:
   int fd_ = -1;
+  // Sockets are written with send(MSG_NOSIGNAL): a peer that hung up must not raise SIGPIPE.
+  bool is_socket_ = false;
   int wake_fd_ = -1;  // eventfd written by abort()
   std::atomic<bool> aborted_{false};
 };

@@ -10,7 +10,9 @@ std::optional<std::int64_t> parse_amount(std::string_view text) {
   std::int64_t value = 0;
   int digits = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (i == dot) continue;
+    if (i == dot) {
+      continue;
+    }
     char c = text[i];
     if (c < '0' || c > '9') return std::nullopt;
     if (++digits > 12) return std::nullopt;
@@ -32,7 +34,9 @@ std::string mask_pan(std::string_view pan) {
   std::string out(pan);
   std::size_t keep_head = pan.size() > 10 ? 6 : 0;
   std::size_t keep_tail = pan.size() >= 4 ? 4 : 0;
-  for (std::size_t i = keep_head; i + keep_tail < pan.size(); ++i) out[i] = '*';
+  for (std::size_t i = keep_head; i + keep_tail < pan.size(); ++i) {
+    out[i] = '*';
+  }
   return out;
 }
 
