@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -307,23 +309,47 @@ std::string describe_port(const PortInfo& port) {
   return line;
 }
 
+namespace {
+
+// "/dev/ttyUSB0 usb=0403:6001 serial=A50285BI", as the lookup errors list ports.
+std::string describe_briefly(const PortInfo& port) {
+  std::string text = port.name;
+  if (port.usb_vid && port.usb_pid)
+    text += " usb=" + hex4(*port.usb_vid) + ":" + hex4(*port.usb_pid);
+  if (!port.serial_number.empty()) text += " serial=" + port.serial_number;
+  return text;
+}
+
+std::string describe_all(const std::vector<const PortInfo*>& ports) {
+  std::string text;
+  for (const PortInfo* port : ports) {
+    if (!text.empty()) text += ", ";
+    text += describe_briefly(*port);
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string find_usb_port(const UsbId& id, const std::vector<PortInfo>& ports) {
+  std::vector<const PortInfo*> matches, all;
   for (const PortInfo& port : ports) {
+    all.push_back(&port);
     if (port.usb_vid == id.vid && port.usb_pid == id.pid &&
         (id.serial.empty() || port.serial_number == id.serial)) {
-      return port.name;
+      matches.push_back(&port);
     }
   }
-  std::string found;
-  for (const PortInfo& port : ports) {
-    if (!found.empty()) found += ", ";
-    found += port.name;
-    if (port.usb_vid && port.usb_pid)
-      found += " usb=" + hex4(*port.usb_vid) + ":" + hex4(*port.usb_pid);
-    if (!port.serial_number.empty()) found += " serial=" + port.serial_number;
+  if (matches.size() == 1) return matches.front()->name;
+  // Picking one of several would let a station drive another station's terminal, and which
+  // one comes first changes when adapters are re-plugged.
+  if (matches.size() > 1) {
+    throw std::runtime_error(id.to_string() + ": " + std::to_string(matches.size()) +
+                             " serial ports have that USB id (" + describe_all(matches) +
+                             "); add the serial number or name the port by path");
   }
   throw std::runtime_error(id.to_string() + ": no serial port with that USB id (found: " +
-                           (found.empty() ? "none" : found) + ")");
+                           (all.empty() ? "none" : describe_all(all)) + ")");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,18 +399,20 @@ Status SerialLink::open_port() {
   sp_port* found = nullptr;
   sp_return result = sp_get_port_by_name(port_name_.c_str(), &found);
   if (result != SP_OK) {
-    int err = result == SP_ERR_FAIL ? sp_last_error_code() : 0;
-    if (err == 0) {
-      // libserialport 0.1.1 reports a missing device, and a device without a sysfs entry (a
-      // pty), as a bad argument with no OS error: ask the file system which one it is.
-      struct stat st {};
-      if (::stat(port_name_.c_str(), &st) != 0) err = errno;
-    }
+    // libserialport's OS error is valid only now, before stat() below overwrites errno.
+    int sp_err = result == SP_ERR_FAIL ? sp_last_error_code() : 0;
+    // libserialport 0.1.1 reports a missing device, and a device without a sysfs entry (a pty,
+    // /dev/null), as a bad argument with no OS error; the file system tells which it is, and a
+    // missing file is reported as such whatever libserialport said.
+    struct stat st {};
+    int err = ::stat(port_name_.c_str(), &st) != 0 ? errno : sp_err;
     if (err != 0) return failure(IoStatus::error, "open", err);
-    return {IoStatus::error, name() +
-                                 ": open failed: not a serial port libserialport knows (for a "
-                                 "pty use pty:" +
-                                 port_name_ + ")"};
+    std::string why = name() + ": open failed: not a serial port libserialport knows";
+    char resolved[PATH_MAX];
+    if (::realpath(port_name_.c_str(), resolved) && std::strncmp(resolved, "/dev/pts/", 9) == 0) {
+      why += " (for a pty use pty:" + port_name_ + ")";
+    }
+    return {IoStatus::error, why};
   }
   port_ = found;
   result = sp_open(port_, SP_MODE_READ_WRITE);

@@ -87,11 +87,13 @@ struct PortInfo {
 // ("cannot list serial ports: ...") when the enumeration itself fails.
 std::vector<PortInfo> list_ports();
 
-// The name of the port in `ports` that matches `id` (the first, when several do). Throws
-// std::runtime_error when none does:
+// The name of the one port in `ports` that matches `id`. Throws std::runtime_error when none
+// does, or when several do (never a guess: it could be another station's terminal):
 //   usb:0403:6001: no serial port with that USB id (found: none)
 //   usb:0403:6001: no serial port with that USB id (found: /dev/ttyUSB0 usb=10c4:ea60
 //   serial=0001, /dev/ttyS0)
+//   usb:0403:6001: 2 serial ports have that USB id (/dev/ttyUSB0 usb=0403:6001 serial=A5,
+//   /dev/ttyUSB1 usb=0403:6001 serial=B7); add the serial number or name the port by path
 std::string find_usb_port(const UsbId& id, const std::vector<PortInfo>& ports);
 
 // One port as `rig ports` prints it: name, description, usb=VID:PID and serial=SN when
@@ -105,9 +107,12 @@ std::string describe_port(const PortInfo& port);
 //   "/dev/ttyUSB3: open failed: No such file or directory"        (no such device)
 //   "/dev/pts/4: open failed: not a serial port libserialport knows (for a pty use
 //   pty:/dev/pts/4)"
+//   "/dev/null: open failed: not a serial port libserialport knows"
 //   "/dev/ttyS0: open failed: Permission denied"                  (sp_open refused)
 //   "/dev/ttyS0: configure failed: ..."                           (a setting was refused)
 //   "usb:0403:6001: no serial port with that USB id (found: none)"
+//   "usb:0403:6001: 2 serial ports have that USB id (...); add the serial number or name the
+//   port by path"
 class SerialLink : public FdLink {
  public:
   // `settings` are validated here (std::invalid_argument, see validate()).

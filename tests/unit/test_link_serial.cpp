@@ -176,22 +176,39 @@ TEST(UsbIdTest, RejectsMalformedIds) {
   }
 }
 
+std::string lookup_error(const UsbId& id, const std::vector<PortInfo>& ports) {
+  try {
+    return "(found " + find_usb_port(id, ports) + ")";
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+}
+
 TEST(UsbIdTest, FindsThePortByIdAndSerial) {
   auto ports = sample_ports();
-  EXPECT_EQ(find_usb_port(parse_usb_id("0403:6001"), ports), "/dev/ttyUSB0");  // first match
+  EXPECT_EQ(find_usb_port(parse_usb_id("0403:6001:A50285BI"), ports), "/dev/ttyUSB0");
   EXPECT_EQ(find_usb_port(parse_usb_id("0403:6001:B7"), ports), "/dev/ttyUSB1");
   EXPECT_EQ(find_usb_port(parse_usb_id("10c4:ea60"), ports), "/dev/ttyUSB2");
+  // Without its twin, the adapter is found by VID:PID alone.
+  ports.erase(ports.begin() + 1);
+  EXPECT_EQ(find_usb_port(parse_usb_id("0403:6001"), ports), "/dev/ttyUSB0");
+}
+
+TEST(UsbIdTest, SeveralMatchesAreAnErrorNotAGuess) {
+  auto ports = sample_ports();
+  EXPECT_EQ(lookup_error(parse_usb_id("0403:6001"), ports),
+            "usb:0403:6001: 2 serial ports have that USB id (/dev/ttyUSB0 usb=0403:6001 "
+            "serial=A50285BI, /dev/ttyUSB1 usb=0403:6001 serial=B7); add the serial number or "
+            "name the port by path");
+  // Twins without serial numbers (common with cheap adapters) cannot be told apart by id.
+  ports[0].serial_number = ports[1].serial_number = "";
+  EXPECT_EQ(lookup_error(parse_usb_id("0403:6001"), ports),
+            "usb:0403:6001: 2 serial ports have that USB id (/dev/ttyUSB0 usb=0403:6001, "
+            "/dev/ttyUSB1 usb=0403:6001); add the serial number or name the port by path");
 }
 
 TEST(UsbIdTest, NoMatchListsWhatWasFound) {
-  auto message = [](const UsbId& id, const std::vector<PortInfo>& ports) {
-    try {
-      find_usb_port(id, ports);
-    } catch (const std::runtime_error& e) {
-      return std::string(e.what());
-    }
-    return std::string("(found a port)");
-  };
+  auto message = lookup_error;
   EXPECT_EQ(message(parse_usb_id("0403:6001"), {}),
             "usb:0403:6001: no serial port with that USB id (found: none)");
   EXPECT_EQ(message(parse_usb_id("0403:6001:XYZ"), sample_ports()),
@@ -260,6 +277,14 @@ TEST(SerialLinkOpen, PtyIsRefusedWithAHint) {
                                 ": open failed: not a serial port libserialport knows (for a pty "
                                 "use pty:" +
                                 master.slave_path() + ")");
+}
+
+TEST(SerialLinkOpen, NonSerialDeviceIsRefusedWithoutThePtyHint) {
+  SerialLink link("/dev/null", SerialSettings::rig_ecr_default());
+  Status status = link.open();
+  EXPECT_EQ(status.code, IoStatus::error);
+  EXPECT_EQ(status.message, "/dev/null: open failed: not a serial port libserialport knows");
+  EXPECT_FALSE(link.is_open());
 }
 
 // Opt-in: POSRIG_TEST_SERIAL_PORT=/dev/ttyUSB0 runs open/close/read against a real port whose
