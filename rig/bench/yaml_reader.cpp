@@ -88,18 +88,16 @@ void YamlReader::throw_if_errors() const {
   throw ConfigError(std::move(sorted));
 }
 
-namespace {
-std::string shown(const YAML::Node& n) {
+std::string describe_value(const YAML::Node& n) {
   if (n.IsScalar()) return "'" + n.Scalar() + "'";
   if (n.IsMap()) return "a mapping";
   if (n.IsSequence()) return "a list";
   return "nothing";
 }
-}  // namespace
 
 bool YamlReader::read(const YAML::Node& n, std::string& out) {
   if (!n.IsScalar()) {
-    error(n, "expected text, got " + shown(n));
+    error(n, "expected text, got " + describe_value(n));
     return false;
   }
   out = n.Scalar();
@@ -111,7 +109,7 @@ bool YamlReader::read(const YAML::Node& n, bool& out) {
     out = n.Scalar() == "true";
     return true;
   }
-  error(n, "expected true or false, got " + shown(n));
+  error(n, "expected true or false, got " + describe_value(n));
   return false;
 }
 
@@ -126,7 +124,7 @@ bool YamlReader::read(const YAML::Node& n, std::int64_t& out) {
       return true;
     }
   }
-  error(n, "expected a whole number, got " + shown(n));
+  error(n, "expected a whole number, got " + describe_value(n));
   return false;
 }
 
@@ -151,7 +149,7 @@ bool YamlReader::read(const YAML::Node& n, double& out) {
       return true;
     }
   }
-  error(n, "expected a number, got " + shown(n));
+  error(n, "expected a number, got " + describe_value(n));
   return false;
 }
 
@@ -162,13 +160,13 @@ bool YamlReader::read(const YAML::Node& n, std::chrono::milliseconds& out) {
       return true;
     }
   }
-  error(n, "bad duration " + shown(n) + ": expected a number followed by ms, s or m");
+  error(n, "bad duration " + describe_value(n) + ": expected a number followed by ms, s or m");
   return false;
 }
 
 bool YamlReader::read(const YAML::Node& n, std::vector<std::string>& out) {
   if (!n.IsSequence()) {
-    error(n, "expected a list, got " + shown(n));
+    error(n, "expected a list, got " + describe_value(n));
     return false;
   }
   out.clear();
@@ -191,7 +189,8 @@ bool YamlReader::read_amount(const YAML::Node& n, std::int64_t& minor_units) {
       return true;
     }
   }
-  error(n, "expected an amount with two fraction digits, e.g. \"100.00\", got " + shown(n));
+  error(n, "expected an amount with two fraction digits, e.g. \"100.00\", got " +
+               describe_value(n));
   return false;
 }
 
@@ -207,10 +206,26 @@ bool YamlReader::read_choice(const YAML::Node& n, const std::vector<std::string>
   return true;
 }
 
+bool YamlReader::check_unique_keys(const YAML::Node& map, const std::string& what) {
+  if (!map.IsMap()) return true;
+  std::set<std::string> seen;
+  bool unique = true;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) continue;
+    if (!seen.insert(kv.first.Scalar()).second) {
+      error(kv.first, "duplicate key '" + kv.first.Scalar() + "' in " + what);
+      unique = false;
+    }
+  }
+  return unique;
+}
+
 MapReader::MapReader(YamlReader& reader, const YAML::Node& node, std::string what)
     : reader_(reader), node_(node), what_(std::move(what)) {
   valid_ = node.IsMap();
-  if (!valid_) reader_.error(node, "expected a mapping for " + what_ + ", got " + shown(node));
+  if (!valid_) {
+    reader_.error(node, "expected a mapping for " + what_ + ", got " + describe_value(node));
+  }
 }
 
 bool MapReader::has(const std::string& key) const { return valid_ && node_[key].IsDefined(); }
@@ -253,6 +268,7 @@ void MapReader::missing(const std::string& key) {
 
 void MapReader::finish() {
   if (!valid_) return;
+  reader_.check_unique_keys(node_, what_);
   for (const auto& kv : node_) {
     std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "?";
     if (!known_.count(key)) {

@@ -35,6 +35,9 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
 // "a, b, c" for messages that list the known names.
 std::string join_names(const std::vector<std::string>& names);
 
+// How messages show a value: "'text'", "a mapping", "a list" or "nothing".
+std::string describe_value(const YAML::Node& n);
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file);
@@ -68,6 +71,9 @@ class YamlReader {
   // One of `choices`; otherwise "unknown <what> 'x' (known: …)".
   bool read_choice(const YAML::Node& n, const std::vector<std::string>& choices,
                    const std::string& what, std::string& out);
+  // yaml-cpp keeps both entries of a repeated key; this records "duplicate key 'k' in <what>"
+  // at every repeat. Returns false when there was one. MapReader::finish() calls it.
+  bool check_unique_keys(const YAML::Node& map, const std::string& what);
 
  private:
   std::string file_;
@@ -118,7 +124,8 @@ class MapReader {
 
   // Records "missing key 'k' in <what>" at the mapping.
   void missing(const std::string& key);
-  // Reports every key not asked for: "unknown key 'x' in <what> (known: …)".
+  // Reports every key not asked for: "unknown key 'x' in <what> (known: …)", and every
+  // repeated key: "duplicate key 'x' in <what>".
   void finish();
 
  private:

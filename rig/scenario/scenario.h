@@ -64,6 +64,10 @@ struct Step {
   std::string expect;            // result, event, prompt, display, receipt, host_message,
                                  // wallet_message, ledger, state, no_message …
   Duration within{0};            // deadline, before time_scale; 0 = the catalogue's default
+                                 // (the loader always fills it in)
+  // Where the check starts looking: "transaction" (the start of the last sale, refund, query,
+  // last or reprint step before it; the scenario's start when there is none) or "scenario".
+  std::string since = "transaction";
 };
 
 struct Scenario {

@@ -86,6 +86,22 @@ TEST(YamlReader, ReportsEveryErrorOfTheFileInOrder) {
             "t.yaml:6:1: unknown key 'colour' in thing (known: name, count, flag, wait, amount, mode)");
 }
 
+TEST(YamlReader, RepeatedKeyIsAnError) {
+  // yaml-cpp keeps both entries; the second would silently lose to the first.
+  Thing t;
+  auto issues = read_thing("name: a\ncount: 1\nname: b\ncount: 2\n", t);
+  EXPECT_EQ(issues, (std::vector<std::string>{"t.yaml:3:1: duplicate key 'name' in thing",
+                                              "t.yaml:4:1: duplicate key 'count' in thing"}));
+  rig::YamlReader reader("u.yaml");
+  auto root = reader.load_string("{a: 1, b: 2, a: 3}");
+  EXPECT_FALSE(reader.check_unique_keys(*root, "flags"));
+  EXPECT_TRUE(reader.check_unique_keys(YAML::Load("[1, 1]"), "list"));
+  ASSERT_EQ(reader.issues().size(), 1u);
+  EXPECT_EQ(reader.issues()[0].to_string(), "u.yaml:1:14: duplicate key 'a' in flags");
+  EXPECT_EQ(rig::describe_value(YAML::Load("{a: 1}")), "a mapping");
+  EXPECT_EQ(rig::describe_value(YAML::Load("x")), "'x'");
+}
+
 TEST(YamlReader, SyntaxErrorHasPosition) {
   Thing t;
   auto issues = read_thing("name: [a, b\ncount: 1\n", t);

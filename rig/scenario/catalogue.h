@@ -1,0 +1,156 @@
+// The scenario catalogue: the one place that lists every step, expectation kind, trigger and
+// fault a scenario file may use, with their parameters, defaults and a one-line doc each, and
+// the closed name lists (prompt kinds, result statuses, entry modes, card damages, keys). The
+// loader (rig/scenario/loader.h) checks files against it, the engine reads defaults from it, and
+// docs/scenarios.md describes the same names (a unit test keeps them in step).
+//
+// Every time in a scenario (durations, and fault parameters in ms or seconds) is scenario time:
+// the engine multiplies it by the bench's time_scale.
+//
+// What the loader stores in Step::args, per step (keys absent when not written, unless a
+// default is named here; amounts are normalised "100.00" strings; times are whole
+// milliseconds):
+//   sale      {amount, method, card?, code?, currency (default "156"), id?}
+//   refund    {amount, of?}               query {id?}
+//   last, reprint, cancel, status, reset  {}
+//   fault     {fault: NAME, PARAM: value…} (defaults filled in; `when` -> Step::when,
+//             `for` -> Step::hold)
+//   clear     {fault: NAME | "all"}
+//   card      {action: insert|swipe|tap, card, damage (default "none"), failures?}
+//             or {action: remove}
+//   scan      {code, dirt?, blur?, seed?}  scanner {action: clean}
+//   keys      {keys: ["1", …, "ENTER"]}    paper {state: ok|low|out}
+//   power     {action: cut|restore}        wait {duration_ms}
+//   expect    the kind's parameters (Step::expect = kind, Step::within, Step::since):
+//             mapping kinds (result, receipt, host_message, wallet_message, ledger, state)
+//             store their mapping; scalar kinds store the value under `name` (event), `kind`
+//             (prompt) or `text` (display), next to their modifiers. host_message and
+//             wallet_message always carry the resolved `direction`.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "rig/scenario/scenario.h"
+
+namespace rig::scenario {
+
+// How a parameter's YAML value is checked and stored.
+enum class ValueType {
+  text,             // any scalar, stored as a string
+  amount,           // "100.00": two fraction digits; stored normalised
+  signed_amount,    // an amount that may start with '-' (ledger net)
+  integer,          // whole number within [min, max]
+  number,           // number within [min, max]
+  boolean,          // true | false
+  choice,           // one of Param::choices
+  card,             // a card profile name (checked when the loader is given the card names)
+  event,            // an event name: capital letters, digits and '_' (REVERSAL_ACKED)
+  event_or_result,  // an event name or `result` (before:/after: of an event expectation)
+  mti,              // ISO 8583 message type: 4 digits ("0210")
+  response_code,    // ISO 8583 field 39: 2 digits or capital letters ("05")
+  currency,         // ISO 4217 numeric: 3 digits ("156")
+  transaction_id,   // 1-32 printable characters, as on the ECR link
+  iso_fields,       // mapping of ISO 8583 field number (2-128) to its text: {39: "98"}
+  duration,         // "500ms", "2s", "1.5s", "1m"; stored as whole milliseconds
+};
+
+struct Param {
+  std::string name;
+  ValueType type = ValueType::text;
+  bool required = false;
+  std::string doc;                   // one line, for people
+  std::vector<std::string> choices;  // ValueType::choice
+  double min = 0;                    // integer, number: lower bound
+  bool min_excluded = false;         // number: min itself is not allowed (a probability)
+  std::optional<double> max;         // integer, number: inclusive upper bound; none = unbounded
+  nlohmann::json fallback;           // stored when the parameter is not written; null = none
+};
+
+struct StepInfo {
+  std::string name;
+  // The bench fault family the step drives (card, scanner, keypad, printer, power), or "" for
+  // steps that go to the terminal over its ECR link or are handled by the rig itself.
+  std::string family;
+  bool transaction = false;  // starts a transaction (the default `since:` of expectations)
+  bool bare = false;         // may be written as a plain name (`- last`) or with {}
+  std::string form;          // how it is written: "sale: {amount, method, card?, …}"
+  std::string doc;
+  std::vector<Param> params;  // keys of the step's mapping, when it takes one
+};
+
+struct ExpectInfo {
+  std::string name;
+  std::string doc;
+  Duration default_within{5000};  // before time_scale
+  // Scalar kinds (event, prompt, display): the value, stored under value->name, with `params`
+  // written as siblings in the expect mapping. Mapping kinds: nullopt, `params` are the keys of
+  // the kind's mapping.
+  std::optional<Param> value;
+  std::vector<Param> params;
+  bool needs_a_param = false;  // ledger, state: at least one of `params`
+};
+
+struct FaultInfo {
+  std::string name;  // "network.latency"
+  // The bench fault family that applies it: network, scanner, printer, power, acquirer; or
+  // "ecr" for the faults the rig-ecr terminal driver makes on its own link (no bench entry).
+  std::string family;
+  std::string doc;
+  std::vector<Param> params;
+  // When not empty: exactly one of these parameters must be written.
+  std::vector<std::string> one_of;
+};
+
+// A name with a one-line doc (prompt kinds, statuses, events, …).
+struct NamedDoc {
+  std::string name;
+  std::string doc;
+};
+
+// Step keys, in the order docs list them: sale, refund, query, last, reprint, cancel, status,
+// reset, fault, clear, card, scan, scanner, keys, paper, power, wait, expect.
+const std::vector<StepInfo>& steps();
+const std::vector<ExpectInfo>& expectations();
+const std::vector<FaultInfo>& faults();
+// `when:` keys: host_message, wallet_message, event, prompt, after.
+const std::vector<NamedDoc>& trigger_kinds();
+// Keys every expect mapping may add: within, since.
+const std::vector<Param>& expect_modifiers();
+
+// Closed lists: a name not listed is a load error.
+const std::vector<NamedDoc>& prompt_kinds();     // PIN, RESCAN, INSERT_CHIP, …
+const std::vector<NamedDoc>& result_statuses();  // APPROVED DECLINED FAILED UNKNOWN CANCELLED
+const std::vector<NamedDoc>& entry_modes();      // chip swipe fallback qr manual
+const std::vector<NamedDoc>& card_damages();     // none chip_mute chip_error …
+const std::vector<NamedDoc>& key_names();        // "0"-"9" ENTER CANCEL CLEAR
+const std::vector<NamedDoc>& wallet_paths();     // /micropay /orderquery /reverse
+// Open lists, for docs: any event name is accepted, any lower-case family name too.
+const std::vector<NamedDoc>& known_events();
+const std::vector<NamedDoc>& scenario_families();  // the nine folders of scenarios/
+
+const StepInfo* find_step(const std::string& name);
+const ExpectInfo* find_expectation(const std::string& name);
+const FaultInfo* find_fault(const std::string& name);
+
+std::vector<std::string> names_of(const std::vector<StepInfo>& list);
+std::vector<std::string> names_of(const std::vector<ExpectInfo>& list);
+std::vector<std::string> names_of(const std::vector<FaultInfo>& list);
+std::vector<std::string> names_of(const std::vector<NamedDoc>& list);
+std::vector<std::string> names_of(const std::vector<Param>& list);
+
+// Default direction of a message trigger or expectation: an ISO 8583 response (third MTI digit
+// odd: 0210, 0410, 0810) travels to_terminal, a request to_host. Wallet messages: to_host (the
+// request; its response is paired with it by path).
+std::string default_direction_for_mti(const std::string& mti);
+
+// The bench fault families `scenario` drives (its steps' and faults' families), so that a run
+// can refuse a station that lacks one before starting. "ecr" is not returned: the rig-ecr
+// driver makes those faults itself.
+std::set<std::string> needed_families(const Scenario& scenario);
+
+}  // namespace rig::scenario

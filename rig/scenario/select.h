@@ -1,0 +1,66 @@
+// Choosing which scenarios run: `-k EXPR`, `--tag T` and `--shard K/N` of `rig run`.
+//
+// -k works like pytest's: a word matches a scenario when it is a case-insensitive substring of
+// the scenario's id ("family/file-stem") or of its name; words combine with `and`, `or`, `not`
+// and parentheses, `not` binding tightest, then `and`, then `or`. A word is any run of
+// characters other than spaces and parentheses, so "card/chip-mute" and "0210" are words.
+// An empty or blank expression matches everything.
+//
+// Sharding splits a list of scenarios into N parts that CI jobs on different machines run
+// separately: every scenario lands in exactly one shard, the shards' sizes differ by at most
+// one, and the split depends only on the scenario ids (a 64-bit FNV-1a hash of each id orders
+// them, then they are dealt out in turn), so every machine computes the same split.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "rig/scenario/scenario.h"
+
+namespace rig::scenario {
+
+// A parsed -k expression. Parse once, match many.
+class KeywordExpr {
+ public:
+  // Throws std::invalid_argument for a bad expression. Texts (columns are 1-based):
+  //   bad -k expression 'a and': expected a word, 'not' or '(' at the end
+  //   bad -k expression 'a b': expected 'and' or 'or' at column 3, got 'b'
+  //   bad -k expression '(a b)': expected 'and', 'or' or ')' at column 4, got 'b'
+  //   bad -k expression '(a': missing ')' at the end
+  //   bad -k expression 'a)': unexpected ')' at column 2
+  //   bad -k expression 'and a': expected a word, 'not' or '(' at column 1, got 'and'
+  explicit KeywordExpr(const std::string& expr);
+  ~KeywordExpr();
+  KeywordExpr(KeywordExpr&&) noexcept;
+  KeywordExpr& operator=(KeywordExpr&&) noexcept;
+
+  bool matches(const Scenario& scenario) const;
+
+  struct Node;
+
+ private:
+  std::unique_ptr<Node> root_;  // null: matches everything
+};
+
+// One-shot form of KeywordExpr(expr).matches(scenario); throws like it.
+bool matches_k(const Scenario& scenario, const std::string& expr);
+
+// True when the scenario has at least one of `tags`, or `tags` is empty (no --tag given).
+bool has_any_tag(const Scenario& scenario, const std::vector<std::string>& tags);
+
+// 64-bit FNV-1a of `text`: the same on every machine.
+std::uint64_t fnv1a64(const std::string& text);
+
+// The scenarios of shard k of n (1 <= k <= n), in their order in `scenarios`. See the file
+// comment. Throws std::invalid_argument: "shard 5/4: K must be from 1 to N" or
+// "shard 1/0: N must be at least 1".
+std::vector<const Scenario*> shard(const std::vector<Scenario>& scenarios, int k, int n);
+
+// "K/N" -> {K, N}. Throws std::invalid_argument:
+//   bad --shard '3': expected K/N with 1 <= K <= N, e.g. 2/4
+std::pair<int, int> parse_shard(const std::string& text);
+
+}  // namespace rig::scenario
