@@ -174,6 +174,16 @@ Bench load_bench(const std::string& path) {
     reader.error(m.get("bind"), "binding to '" + bench.bind + "' (beyond loopback) needs a token");
   }
 
+  if (YAML::Node vars = m.get("variables"); vars.IsDefined()) {
+    MapReader vm(reader, vars, "variables");
+    if (vm.valid()) {
+      for (const auto& kv : vars) {
+        std::string name = kv.first.Scalar();
+        std::string value;
+        if (vm.optional(name, value)) bench.variables[name] = value;
+      }
+    }
+  }
   if (YAML::Node services = m.get("services"); services.IsDefined()) {
     MapReader sm(reader, services, "services");
     if (sm.valid()) {

@@ -80,6 +80,9 @@ struct Bench {
   std::string cards_dir;  // resolved against dir
   std::string bind = "127.0.0.1";
   std::string token;  // required when bind is not loopback
+  // `variables:` of the file: defaults that `rig run --var NAME=VALUE` may override
+  // (e.g. the firmware defects a virtual terminal is started with).
+  std::map<std::string, std::string> variables;
   std::vector<Service> services;
   std::vector<Station> stations;
 

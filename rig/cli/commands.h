@@ -12,4 +12,10 @@ enum ExitCode { kPassed = 0, kFailed = 1, kUsage = 2, kInfrastructure = 3, kInte
 // `rig ports`: lists serial ports (name, description, USB VID:PID, serial number).
 void add_ports_command(CLI::App& app, int& exit_code);
 
+// `rig run`, `rig validate`, `rig list`, `rig bench up`.
+void add_run_commands(CLI::App& app, int& exit_code);
+
+// `rig report` (results.json -> report.html / junit.xml) and `rig merge` (join shard results).
+void add_report_commands(CLI::App& app, int& exit_code);
+
 }  // namespace rig::cli

@@ -1,4 +1,6 @@
 // The `rig` command: one subcommand per cmd_<name>.cpp, registered here.
+#include <signal.h>
+
 #include <iostream>
 
 #include "rig/cli/commands.h"
@@ -7,8 +9,21 @@ int main(int argc, char** argv) {
   CLI::App app{"posrig: hardware-in-the-loop test rig controller for payment terminals", "rig"};
   app.set_version_flag("--version", POSRIG_VERSION);
   app.require_subcommand(1);
+  // SIGINT/SIGTERM are taken by a signal thread (sigwait) in the commands that drive a
+  // bench; block them in every thread, which inherit this mask. SIGUSR1 wakes that thread.
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+  // A peer that hangs up must not kill the controller; writes report it instead.
+  signal(SIGPIPE, SIG_IGN);
+
   int exit_code = rig::cli::kPassed;
   rig::cli::add_ports_command(app, exit_code);
+  rig::cli::add_run_commands(app, exit_code);
+  rig::cli::add_report_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

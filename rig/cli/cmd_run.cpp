@@ -1,0 +1,399 @@
+// `rig run`, `rig validate`, `rig list` and `rig bench up`: the commands that load scenarios
+// and benches and drive stations.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "rig/bench/bench.h"
+#include "rig/bench/card_profile.h"
+#include "rig/cli/commands.h"
+#include "rig/engine/controller.h"
+#include "rig/engine/station.h"
+#include "rig/process/supervisor.h"
+#include "rig/scenario/catalogue.h"
+#include "rig/scenario/loader.h"
+#include "rig/scenario/select.h"
+
+namespace rig::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// SIGINT/SIGTERM are blocked in every thread (set up in main) and taken here by sigwait, so
+// that the controller reverts faults and writes its report instead of dying mid-scenario.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(int)> on_signal) : on_signal_(std::move(on_signal)) {
+    thread_ = std::thread([this] {
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGINT);
+      sigaddset(&set, SIGTERM);
+      sigaddset(&set, SIGUSR1);  // our own wake-up at exit
+      int count = 0;
+      for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0) continue;
+        if (sig == SIGUSR1 && done_) return;
+        if (sig == SIGUSR1) continue;
+        got_ = sig;
+        if (++count >= 2) {
+          // A second Ctrl-C: the operator wants out now.
+          std::fprintf(stderr, "\nrig: second interrupt, stopping at once\n");
+          process::stop_all_children(std::chrono::milliseconds(500));
+          std::_Exit(kInterrupted);
+        }
+        std::fprintf(stderr, "\nrig: interrupted; putting the bench back and writing the report "
+                             "(Ctrl-C again to stop at once)\n");
+        on_signal_(sig);
+      }
+    });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    ::pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+  int signal() const { return got_; }
+
+ private:
+  std::function<void(int)> on_signal_;
+  std::atomic<bool> done_{false};
+  std::atomic<int> got_{0};
+  std::thread thread_;
+};
+
+std::string timestamp_dir() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+struct Selection {
+  std::vector<std::string> paths;
+  std::string bench_file;
+  std::string k_expr;
+  std::vector<std::string> tags;
+  std::string shard;
+};
+
+void add_selection_options(CLI::App* cmd, Selection& s, bool bench_required) {
+  cmd->add_option("paths", s.paths, "Scenario files or folders (default: scenarios)");
+  auto* bench = cmd->add_option("--bench", s.bench_file, "Bench file (fixtures/benches/*.yaml)");
+  if (bench_required) bench->required();
+  cmd->add_option("-k", s.k_expr, "Select scenarios whose id or name matches EXPR (and/or/not)");
+  cmd->add_option("--tag", s.tags, "Select scenarios with this tag (repeatable)");
+  cmd->add_option("--shard", s.shard, "Run shard K of N (K/N), deterministic by scenario id");
+}
+
+void print_config_error(const std::exception& e) {
+  std::cerr << e.what() << "\n";
+}
+
+// Loads bench (optional), cards and scenarios, applies the selection. Exit code on failure.
+struct Loaded {
+  std::optional<bench::Bench> bench;
+  std::vector<scenario::Scenario> all;
+  std::vector<scenario::Scenario> selected;
+};
+
+int load(const Selection& s, Loaded& out) {
+  std::vector<std::string> paths = s.paths.empty() ? std::vector<std::string>{"scenarios"} : s.paths;
+  scenario::LoadOptions options;
+  try {
+    std::string cards_dir;
+    if (!s.bench_file.empty()) {
+      out.bench = bench::load_bench(s.bench_file);
+      cards_dir = out.bench->cards_dir;
+    } else if (fs::exists("fixtures/cards")) {
+      cards_dir = "fixtures/cards";
+    }
+    if (!cards_dir.empty()) {
+      for (const auto& [name, card] : bench::load_cards(cards_dir)) options.known_cards.insert(name);
+    }
+    out.all = scenario::load_scenarios(paths, options);
+  } catch (const ConfigError& e) {
+    print_config_error(e);
+    return kUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "rig: " << e.what() << "\n";
+    return kUsage;
+  }
+  try {
+    std::optional<scenario::KeywordExpr> k;
+    if (!s.k_expr.empty()) k.emplace(s.k_expr);
+    std::vector<const scenario::Scenario*> chosen;
+    for (const auto& sc : out.all) {
+      if (k && !k->matches(sc)) continue;
+      if (!s.tags.empty() && !scenario::has_any_tag(sc, s.tags)) continue;
+      chosen.push_back(&sc);
+    }
+    if (!s.shard.empty()) {
+      auto [kk, n] = scenario::parse_shard(s.shard);
+      std::vector<scenario::Scenario> pool;
+      for (const auto* sc : chosen) pool.push_back(*sc);
+      for (const auto* sc : scenario::shard(pool, kk, n)) out.selected.push_back(*sc);
+    } else {
+      for (const auto* sc : chosen) out.selected.push_back(*sc);
+    }
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "rig: " << e.what() << "\n";
+    return kUsage;
+  }
+  return kPassed;
+}
+
+// Faults and fixture actions a scenario needs, checked against what the bench wires: a
+// scenario that no station can run is a configuration error, found before anything starts.
+std::vector<std::string> unsupported(const bench::Bench& bench, const scenario::Scenario& sc) {
+  std::vector<std::string> problems;
+  for (const auto& step : sc.steps) {
+    std::string family;
+    if (step.name == "fault" || step.name == "clear") {
+      std::string f = step.args.value("fault", "all");
+      if (f == "all") continue;
+      family = engine::family_of(f);
+    } else if (const auto* info = scenario::find_step(step.name)) {
+      family = info->family;
+      if (step.name == "sale" && step.args.contains("card")) family = "card";
+    }
+    if (family.empty() || family == "ecr") continue;
+    bool any = false;
+    for (const auto& st : bench.stations) any = any || st.faults.count(family) > 0;
+    if (!any) {
+      problems.push_back(step.loc.to_string() + ": " + step.name + " needs a " + family +
+                         " fixture, and no station of bench '" + bench.name + "' wires one");
+    }
+  }
+  return problems;
+}
+
+const char* status_word(report::Status s) {
+  switch (s) {
+    case report::Status::pass: return "PASS ";
+    case report::Status::fail: return "FAIL ";
+    case report::Status::error: return "ERROR";
+    case report::Status::skipped: return "SKIP ";
+    case report::Status::flaky: return "FLAKY";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void add_run_commands(CLI::App& app, int& exit_code) {
+  // ---- rig run
+  auto* run = app.add_subcommand("run", "Run scenarios on a bench");
+  static Selection sel;
+  static engine::ControllerOptions copt;
+  static std::string out_dir;
+  static bool dry_run = false;
+  add_selection_options(run, sel, true);
+  run->add_option("--out", out_dir, "Report folder (default reports/<timestamp>, linked as reports/latest)");
+  run->add_option("--junit", copt.junit_path, "Also write JUnit XML here");
+  run->add_option("--json", copt.json_path, "Also write results.json here");
+  run->add_option("--html", copt.html_path, "Also write report.html here");
+  run->add_option("--jobs,-j", copt.jobs, "Stations used at once (default: all)");
+  run->add_option("--repeat", copt.repeat, "Run each scenario N times")->check(CLI::Range(1, 1000));
+  static std::vector<std::string> var_args;
+  run->add_option("--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
+  run->add_flag("--dry-run", dry_run, "Load and check everything, print the plan, run nothing");
+  run->add_flag("--fail-fast", copt.fail_fast, "Stop after the first failed or errored scenario");
+  run->callback([&exit_code] {
+    Loaded loaded;
+    if (int rc = load(sel, loaded); rc != kPassed) {
+      exit_code = rc;
+      return;
+    }
+    std::vector<std::string> problems;
+    for (const auto& sc : loaded.selected) {
+      auto p = unsupported(*loaded.bench, sc);
+      problems.insert(problems.end(), p.begin(), p.end());
+    }
+    if (!problems.empty()) {
+      for (const auto& p : problems) std::cerr << p << "\n";
+      exit_code = kUsage;
+      return;
+    }
+    if (loaded.selected.empty()) {
+      std::cerr << "rig: no scenario selected (" << loaded.all.size() << " loaded)\n";
+      exit_code = kUsage;
+      return;
+    }
+    if (dry_run) {
+      std::cout << "bench " << loaded.bench->name << ": " << loaded.bench->stations.size()
+                << " station(s), time_scale " << loaded.bench->time_scale << "\n";
+      for (const auto& sc : loaded.selected) std::cout << "  " << sc.id() << "  " << sc.name << "\n";
+      std::cout << loaded.selected.size() << " scenario(s) would run\n";
+      exit_code = kPassed;
+      return;
+    }
+    // Reports folder and the reports/latest link.
+    bool default_out = out_dir.empty();
+    copt.out_dir = default_out ? (fs::path("reports") / timestamp_dir()).string() : out_dir;
+    std::error_code ec;
+    fs::create_directories(copt.out_dir, ec);
+    if (ec) {
+      std::cerr << "rig: cannot create " << copt.out_dir << ": " << ec.message() << "\n";
+      exit_code = kUsage;
+      return;
+    }
+    if (default_out) {
+      fs::path latest = fs::path("reports") / "latest";
+      fs::remove(latest, ec);
+      fs::create_directory_symlink(fs::path(copt.out_dir).filename(), latest, ec);
+    }
+    for (const auto& v : var_args) {
+      auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "rig: bad --var '" << v << "': expected NAME=VALUE\n";
+        exit_code = kUsage;
+        return;
+      }
+      copt.overrides[v.substr(0, eq)] = v.substr(eq + 1);
+    }
+    copt.shard = sel.shard;
+    copt.interactive = ::isatty(STDIN_FILENO) != 0;
+    std::mutex print_mu;
+    copt.on_note = [&print_mu](const std::string& s) {
+      std::lock_guard<std::mutex> lock(print_mu);
+      std::cout << "  " << s << "\n" << std::flush;
+    };
+    copt.on_result = [&print_mu](const report::ScenarioResult& r, int done, int total) {
+      std::lock_guard<std::mutex> lock(print_mu);
+      char line[512];
+      std::snprintf(line, sizeof line, "[%*d/%d] %s %-44s %-8s %6.2fs", total >= 100 ? 3 : 2,
+                    done, total, status_word(r.status), r.id.c_str(), r.station.c_str(),
+                    r.duration_ms / 1000.0);
+      std::cout << line << "\n";
+      if (r.status == report::Status::fail || r.status == report::Status::error) {
+        std::cout << "        " << r.message << "\n";
+      }
+      std::cout << std::flush;
+    };
+    engine::Controller controller(*loaded.bench, copt);
+    SignalWatcher signals([&controller](int) { controller.interrupt(); });
+    std::cout << "rig: bench " << loaded.bench->name << ", " << loaded.selected.size()
+              << " scenario(s), reports in " << copt.out_dir << "\n" << std::flush;
+    std::string err = controller.up();
+    if (!err.empty()) {
+      std::cerr << "rig: " << err << "\n";
+      controller.down();
+      exit_code = controller.interrupted() ? kInterrupted : kInfrastructure;
+      return;
+    }
+    report::RunResult result = controller.run(loaded.selected);
+    controller.down();
+    auto c = result.counts();
+    std::cout << "\n" << c.total() << " scenario(s): " << c.pass << " passed, " << c.fail
+              << " failed, " << c.error << " errors, " << c.skipped << " skipped in "
+              << static_cast<int>(result.duration_ms / 100) / 10.0 << "s\n"
+              << "reports: " << copt.out_dir << "/results.json, " << copt.out_dir << "/junit.xml\n";
+    exit_code = controller.interrupted() ? kInterrupted : result.exit_code();
+  });
+
+  // ---- rig validate
+  auto* validate = app.add_subcommand("validate", "Check scenario files (and a bench) without running");
+  static Selection vsel;
+  add_selection_options(validate, vsel, false);
+  validate->callback([&exit_code] {
+    Loaded loaded;
+    if (int rc = load(vsel, loaded); rc != kPassed) {
+      exit_code = rc;
+      return;
+    }
+    std::vector<std::string> problems;
+    if (loaded.bench) {
+      for (const auto& sc : loaded.all) {
+        auto p = unsupported(*loaded.bench, sc);
+        problems.insert(problems.end(), p.begin(), p.end());
+      }
+    }
+    for (const auto& p : problems) std::cerr << p << "\n";
+    if (!problems.empty()) {
+      exit_code = kUsage;
+      return;
+    }
+    std::cout << loaded.all.size() << " scenario(s) valid" << (loaded.bench ? " for bench " + loaded.bench->name : "") << "\n";
+    exit_code = kPassed;
+  });
+
+  // ---- rig list
+  auto* list = app.add_subcommand("list", "List scenarios (id, tags, name)");
+  static Selection lsel;
+  add_selection_options(list, lsel, false);
+  list->callback([&exit_code] {
+    Loaded loaded;
+    if (int rc = load(lsel, loaded); rc != kPassed) {
+      exit_code = rc;
+      return;
+    }
+    for (const auto& sc : loaded.selected) {
+      std::string tags;
+      for (const auto& t : sc.tags) tags += (tags.empty() ? "" : ",") + t;
+      std::printf("%-44s %-24s %s\n", sc.id().c_str(), tags.c_str(), sc.name.c_str());
+    }
+    exit_code = kPassed;
+  });
+
+  // ---- rig bench up
+  auto* bench_cmd = app.add_subcommand("bench", "Bench commands");
+  auto* up = bench_cmd->add_subcommand("up", "Start what the bench launches and keep it up until Ctrl-C");
+  static std::string up_bench;
+  up->add_option("--bench", up_bench, "Bench file")->required();
+  bench_cmd->require_subcommand(1);
+  up->callback([&exit_code] {
+    std::optional<bench::Bench> b;
+    try {
+      b = bench::load_bench(up_bench);
+    } catch (const std::exception& e) {
+      print_config_error(e);
+      exit_code = kUsage;
+      return;
+    }
+    engine::ControllerOptions o;
+    o.on_note = [](const std::string& s) { std::cerr << "  " << s << "\n"; };
+    engine::Controller controller(*b, o);
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stop = false;
+    SignalWatcher signals([&](int) {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+      cv.notify_all();
+    });
+    std::string err = controller.up();
+    if (!err.empty()) {
+      std::cerr << "rig: " << err << "\n";
+      exit_code = kInfrastructure;
+      return;
+    }
+    for (auto* st : controller.stations()) {
+      const auto& v = st->variables();
+      auto get = [&](const char* k) { return v.has(k) ? v.get(k) : std::string("-"); };
+      std::cout << "station=" << st->name() << " ecr=" << get("terminal.ecr")
+                << " control=" << get("terminal.control") << " proxy=" << get("network.iso")
+                << " wallet_proxy=" << get("network.wallet") << " iso=" << v.expand(st->wiring().host.iso)
+                << " wallet=" << v.expand(st->wiring().host.wallet) << "\n";
+    }
+    std::cout << "READY" << std::endl;
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return stop; });
+    controller.down();
+    exit_code = kPassed;
+  });
+}
+
+}  // namespace rig::cli

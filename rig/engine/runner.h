@@ -1,0 +1,77 @@
+// Runs one scenario on one station: performs its steps in order, arms faults at the right
+// moment, checks what the terminal does, and always puts the station back (every fault
+// reverted, fixtures at their base state) — when the scenario passes, fails, errors, times
+// out or is interrupted.
+//
+// Outcome: pass (every check held), fail (a check did not hold: the result says what was
+// expected, what was seen, and where in the scenario file), error (infrastructure trouble:
+// the terminal did not answer its link, the simulator died, a fixture could not be reached).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "rig/bench/card_profile.h"
+#include "rig/engine/station.h"
+#include "rig/report/results.h"
+#include "rig/scenario/scenario.h"
+
+namespace rig::engine {
+
+struct RunnerOptions {
+  // Set by the controller's signal thread; the runner stops at the next wait and reverts.
+  const std::atomic<bool>* interrupted = nullptr;
+  // Card profiles, for the cardholder's PIN and card names.
+  const std::map<std::string, bench::CardProfile>* cards = nullptr;
+  // Unique per run: transaction ids start with it so that two runs never reuse an id.
+  std::string run_tag = "r";
+  // Smallest deadline for an expectation that something happens (scaled deadlines below
+  // this would be tighter than process scheduling on a loaded machine).
+  std::chrono::milliseconds min_within{1000};
+};
+
+// Infrastructure trouble met by a step (a fixture or the terminal link could not be used).
+class InfrastructureError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Drives one station step by step: what run_scenario does for a scenario file, and what the
+// Python bindings do for a script. Owns the station's timeline while it lives; finish() (or the
+// destructor) stops the fault watchers and puts the station back.
+class Session {
+ public:
+  // `origin` names what is being run in results ("scenario file", "script.py").
+  Session(Station& station, const RunnerOptions& options);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Performs one step. Throws InfrastructureError for infrastructure trouble. For an expect
+  // step, the returned StepResult has ok == false and the failure text when the check did not
+  // hold; the check is also appended to checks().
+  report::StepResult step(const scenario::Step& step);
+
+  std::shared_ptr<Timeline> timeline() const;
+  const std::vector<report::CheckResult>& checks() const;
+  // Id of the current transaction (the last sale, refund, query, last or reprint).
+  std::string transaction_id() const;
+  // Ledger figures of this terminal now (vhost admin), as vhost reports them.
+  nlohmann::json ledger();
+
+  // Stops fault watchers and restores every fixture; returns "" or why it could not. Idempotent.
+  std::string restore();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& scenario,
+                                    const RunnerOptions& options);
+
+}  // namespace rig::engine

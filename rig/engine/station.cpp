@@ -1,0 +1,196 @@
+#include "rig/engine/station.h"
+
+#include <filesystem>
+#include <regex>
+
+namespace rig::engine {
+
+using nlohmann::json;
+
+std::string family_of(const std::string& action) {
+  auto dot = action.find('.');
+  std::string prefix = action.substr(0, dot);
+  if (prefix == "host" || prefix == "wallet") return "acquirer";
+  return prefix;
+}
+
+Station::Station(const bench::Bench& bench, const bench::Station& wiring, bench::Variables vars,
+                 bool interactive)
+    : bench_(bench), wiring_(wiring), vars_(std::move(vars)), interactive_(interactive),
+      timeline_(std::make_shared<Timeline>()) {
+  vars_.set("station", wiring_.name);
+  vars_.set("terminal.tid", wiring_.terminal.tid);
+  vars_.set("terminal.mid", wiring_.terminal.mid);
+}
+
+Station::~Station() { down(); }
+
+void Station::attach(std::shared_ptr<Timeline> timeline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  timeline_ = timeline ? std::move(timeline) : std::make_shared<Timeline>();
+}
+
+std::shared_ptr<Timeline> Station::timeline() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return timeline_;
+}
+
+void Station::record(EntryKind kind, json fields) { timeline()->add(kind, std::move(fields)); }
+
+std::string Station::trouble() const {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!trouble_.empty()) return trouble_;
+  }
+  if (simulator_ && !simulator_->running()) {
+    auto status = simulator_->exit_status();
+    std::string why = simulator_->name() + " " + (status ? status->describe() : "ended");
+    auto lines = simulator_->lines();
+    if (!lines.empty()) why += "; last output: " + lines.back().text;
+    return why;
+  }
+  return "";
+}
+
+std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
+  const bench::Launch& launch = wiring_.terminal.launch;
+  process::Spec spec;
+  try {
+    spec.argv = vars_.expand(launch.argv);
+  } catch (const std::invalid_argument& e) {
+    return std::string("terminal launch: ") + e.what();
+  }
+  spec.name = std::filesystem::path(spec.argv[0]).filename().string() + "[" + wiring_.name + "]";
+  simulator_ = std::make_unique<process::Child>(spec);
+  process::Status s = simulator_->start();
+  if (!s) return s.message;
+  if (launch.ready.empty()) return "";
+  auto wait = std::min(timeout, launch.ready_timeout);
+  std::regex ready("^" + launch.ready + "( |$)");
+  process::LineResult r = simulator_->wait_for_line(ready, process::after(wait));
+  if (!r.status) return r.status.message;
+  vars_.add_ready_line("terminal", r.line.text);
+  return "";
+}
+
+std::string Station::up(std::chrono::milliseconds timeout) {
+  if (up_) return "";
+  auto deadline = link::after(timeout);
+  auto recorder = [this](const std::string& kind, json fields) {
+    EntryKind k = kind == "fault_applied"   ? EntryKind::fault_applied
+                  : kind == "fault_cleared" ? EntryKind::fault_cleared
+                  : kind == "host_message"  ? EntryKind::host_message
+                  : kind == "wallet_message" ? EntryKind::wallet_message
+                  : kind == "fixture"        ? EntryKind::fixture
+                                             : EntryKind::note;
+    fields["station"] = wiring_.name;
+    record(k, std::move(fields));
+  };
+  try {
+    // 1. Fault proxies in front of host and wallet.
+    if (auto it = wiring_.faults.find("network"); it != wiring_.faults.end() &&
+                                                  it->second.driver == "proxy") {
+      network_ = std::make_shared<fault::NetworkFixture>(
+          wiring_.name, vars_.expand(wiring_.host.iso), vars_.expand(wiring_.host.wallet),
+          bench_.bind, recorder);
+      network_->start();
+      vars_.set("network.iso", network_->iso_endpoint());
+      vars_.set("network.wallet", network_->wallet_endpoint());
+    } else {
+      // Without a proxy the terminal talks to the host directly.
+      vars_.set("network.iso", vars_.expand(wiring_.host.iso));
+      vars_.set("network.wallet", vars_.expand(wiring_.host.wallet));
+    }
+    vars_.set("host.admin", wiring_.host.admin.empty() ? "" : vars_.expand(wiring_.host.admin));
+
+    // 2. The simulator, when the bench launches one.
+    if (!wiring_.terminal.launch.argv.empty()) {
+      std::string err = launch_terminal(timeout);
+      if (!err.empty()) return "station " + wiring_.name + ": " + err;
+    }
+
+    // 3. The terminal link.
+    terminal::TerminalOptions options;
+    options.link_spec = vars_.expand(wiring_.terminal.link);
+    options.ack_timeout = wiring_.terminal.ack_timeout;
+    options.attempts = wiring_.terminal.attempts;
+    terminal::TerminalSink sink;
+    sink.on_message = [this](const protocol::ecr::Message& m, link::Clock::time_point at) {
+      json fields = json::object();
+      for (const auto& [k, v] : m.fields) fields[k] = v;
+      EntryKind kind = EntryKind::note;
+      if (m.name == "RESULT") kind = EntryKind::result;
+      else if (m.name == "EVENT") kind = EntryKind::event;
+      else if (m.name == "PROMPT") kind = EntryKind::prompt;
+      else if (m.name == "DISPLAY") kind = EntryKind::display;
+      else if (m.name == "RECEIPT") kind = EntryKind::receipt;
+      else if (m.name == "STATUS") kind = EntryKind::status;
+      else fields["message"] = m.name;
+      timeline()->add_at(at, kind, std::move(fields));
+    };
+    sink.on_wire = [this](const json& j, link::Clock::time_point at) {
+      timeline()->add_at(at, j.value("direction", "") == "out" ? EntryKind::ecr_out : EntryKind::ecr_in, j);
+    };
+    sink.on_link_lost = [this](const std::string& why) {
+      record(EntryKind::infra, {{"text", "ECR link lost: " + why}});
+    };
+    terminal_ = terminal::make_terminal_driver(wiring_.terminal.driver, options, sink);
+    link::Status s = terminal_->open(deadline);
+    if (!s) return "station " + wiring_.name + ": " + s.message;
+
+    // 4. Fixture drivers, one per wired family.
+    fault::FixtureContext context;
+    context.station = wiring_.name;
+    context.time_scale = bench_.time_scale;
+    context.token = bench_.token;
+    context.expand = [this](const std::string& t) { return vars_.expand(t); };
+    context.record = recorder;
+    context.interactive = interactive_;
+    for (const auto& [family, wiring] : wiring_.faults) {
+      if (family == "network" && network_) {
+        fixtures_[family] = network_;
+      } else {
+        fixtures_[family] = fault::make_fixture(wiring, context);
+      }
+    }
+    if (vars_.has("host.admin") && !vars_.get("host.admin").empty()) {
+      admin_ = std::make_unique<link::HttpJsonClient>("vhost admin", vars_.get("host.admin"),
+                                                      bench_.token);
+    }
+  } catch (const std::exception& e) {
+    return "station " + wiring_.name + ": " + e.what();
+  }
+  up_ = true;
+  return "";
+}
+
+void Station::down() {
+  if (terminal_) terminal_->close();
+  if (simulator_) simulator_->stop();
+  if (network_) network_->stop();
+  up_ = false;
+}
+
+fault::FixtureDriver* Station::fixture_for(const std::string& action, std::string* why) {
+  std::string family = family_of(action);
+  if (family == "ecr") return terminal_.get();
+  auto it = fixtures_.find(family);
+  if (it == fixtures_.end()) {
+    if (why) *why = "station " + wiring_.name + " has no " + family + " fixture wired in the bench";
+    return nullptr;
+  }
+  if (!it->second->supports(action)) {
+    if (why) *why = "station " + wiring_.name + ": " + it->second->describe() + " cannot do " + action;
+    return nullptr;
+  }
+  return it->second.get();
+}
+
+std::vector<fault::FixtureDriver*> Station::fixtures() {
+  std::vector<fault::FixtureDriver*> out;
+  for (auto& [family, f] : fixtures_) out.push_back(f.get());
+  if (terminal_) out.push_back(terminal_.get());
+  return out;
+}
+
+}  // namespace rig::engine

@@ -1,0 +1,89 @@
+// A station brought up for a run: its fault proxies, its simulator (virtual bench), its
+// terminal driver and its fixture drivers, all wired as the bench file says, and a timeline
+// that every part writes to.
+//
+// Bring-up order: fault proxies (their addresses become ${network.iso} ${network.wallet}),
+// then the terminal's simulator when the bench launches one (its ready line's KEY=VALUE pairs
+// become ${terminal.KEY}), then the terminal link, then the fixture drivers. Any failure is an
+// infrastructure error for this station only; up() says what failed, naming the device.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "rig/bench/bench.h"
+#include "rig/bench/variables.h"
+#include "rig/engine/timeline.h"
+#include "rig/fault/fixture.h"
+#include "rig/fault/network_fixture.h"
+#include "rig/link/json_clients.h"
+#include "rig/process/supervisor.h"
+#include "rig/terminal/terminal.h"
+
+namespace rig::engine {
+
+class Station {
+ public:
+  // `vars` holds the bench-wide variables (bench_dir, rig_dir, run_dir, time_scale, cards and
+  // each service's ready-line pairs).
+  Station(const bench::Bench& bench, const bench::Station& wiring, bench::Variables vars,
+          bool interactive);
+  ~Station();  // down()
+
+  const std::string& name() const { return wiring_.name; }
+  const bench::Station& wiring() const { return wiring_; }
+  double time_scale() const { return bench_.time_scale; }
+  const std::string& tid() const { return wiring_.terminal.tid; }
+
+  // Brings the station up; returns "" on success or the reason it could not.
+  std::string up(std::chrono::milliseconds timeout);
+  void down();
+  bool is_up() const { return up_; }
+  // Why the station is unusable now ("" while usable): the simulator died, the link was lost
+  // and could not be reopened.
+  std::string trouble() const;
+
+  // Timeline of the scenario running now; entries arriving between scenarios go to a spare.
+  void attach(std::shared_ptr<Timeline> timeline);
+  std::shared_ptr<Timeline> timeline() const;
+  void record(EntryKind kind, nlohmann::json fields);
+
+  terminal::TerminalDriver& terminal() { return *terminal_; }
+  // The fixture that performs `action` (a fixture action or a fault name), or nullptr with
+  // `why` saying what is missing ("station lane1 has no scanner fixture wired").
+  fault::FixtureDriver* fixture_for(const std::string& action, std::string* why);
+  // Every fixture, for restore().
+  std::vector<fault::FixtureDriver*> fixtures();
+  // vhost's admin endpoint (ledger checks), or nullptr when the bench has none.
+  link::HttpJsonClient* admin() { return admin_.get(); }
+
+  const bench::Variables& variables() const { return vars_; }
+
+ private:
+  std::string launch_terminal(std::chrono::milliseconds timeout);
+
+  const bench::Bench& bench_;
+  bench::Station wiring_;
+  bench::Variables vars_;
+  bool interactive_;
+  bool up_ = false;
+
+  mutable std::mutex mu_;
+  std::shared_ptr<Timeline> timeline_;
+  std::string trouble_;
+
+  std::unique_ptr<process::Child> simulator_;
+  std::shared_ptr<fault::NetworkFixture> network_;
+  std::unique_ptr<terminal::TerminalDriver> terminal_;
+  std::map<std::string, fault::FixturePtr> fixtures_;  // by family
+  std::unique_ptr<link::HttpJsonClient> admin_;
+};
+
+// Fault family of a fixture action or fault name: "network.down" -> "network",
+// "host.decline"/"wallet.userpaying" -> "acquirer", "keypad.press" -> "keypad".
+std::string family_of(const std::string& action);
+
+}  // namespace rig::engine

@@ -1,0 +1,163 @@
+#include "rig/link/json_clients.h"
+
+#include <stdexcept>
+
+#include "rig/protocol/http_framing.h"
+
+namespace rig::link {
+
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& endpoint) {
+  auto colon = endpoint.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= endpoint.size()) {
+    throw std::invalid_argument("bad endpoint '" + endpoint + "': expected HOST:PORT");
+  }
+  std::string host = endpoint.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  std::string port = endpoint.substr(colon + 1);
+  unsigned long value = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') throw std::invalid_argument("bad endpoint '" + endpoint + "': expected HOST:PORT");
+    value = value * 10 + static_cast<unsigned long>(c - '0');
+    if (value > 65535) throw std::invalid_argument("bad endpoint '" + endpoint + "': port out of range");
+  }
+  return {host, static_cast<std::uint16_t>(value)};
+}
+
+namespace {
+
+Status prefixed(const std::string& who, Status s) {
+  s.message = who + ": " + s.message;
+  return s;
+}
+
+// Opens `link` unless it is open; creates it on first use.
+Status ensure_open(std::unique_ptr<TcpLink>& link, const std::string& endpoint, Deadline deadline) {
+  if (!link) {
+    auto [host, port] = split_host_port(endpoint);
+    auto left = deadline - Clock::now();
+    link = std::make_unique<TcpLink>(host, port, left > Clock::duration::zero() ? left : Clock::duration(1));
+  }
+  if (link->is_open()) return Status::success();
+  return link->open();
+}
+
+}  // namespace
+
+JsonLineClient::JsonLineClient(std::string label, const std::string& endpoint)
+    : label_(std::move(label)), endpoint_(endpoint) {
+  split_host_port(endpoint_);  // reject a bad endpoint now
+}
+
+void JsonLineClient::abort() {
+  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+  // abort() must work while call() holds the mutex: TcpLink::abort is thread-safe.
+  if (link_) link_->abort();
+}
+
+JsonReply JsonLineClient::call(const nlohmann::json& request, Deadline deadline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  JsonReply reply;
+  std::string line = request.dump() + "\n";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    reply.status = ensure_open(link_, endpoint_, deadline);
+    if (!reply.status) return {prefixed(name(), reply.status), {}, 0};
+    Status w = link_->write(line, deadline);
+    if (!w) {
+      link_->close();
+      pending_.clear();
+      if (w.code == IoStatus::closed && attempt == 0) continue;  // stale connection: reopen once
+      return {prefixed(name(), w), {}, 0};
+    }
+    for (;;) {
+      auto nl = pending_.find('\n');
+      if (nl != std::string::npos) {
+        std::string text = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        try {
+          reply.body = nlohmann::json::parse(text);
+        } catch (const nlohmann::json::parse_error&) {
+          return {{IoStatus::error, name() + ": reply is not JSON: " + text.substr(0, 200)}, {}, 0};
+        }
+        reply.status = Status::success();
+        return reply;
+      }
+      Chunk c = link_->read(deadline);
+      if (!c.status) {
+        link_->close();
+        pending_.clear();
+        return {prefixed(name(), c.status), {}, 0};
+      }
+      pending_ += c.bytes;
+    }
+  }
+  return {{IoStatus::error, name() + ": connection lost twice"}, {}, 0};
+}
+
+HttpJsonClient::HttpJsonClient(std::string label, const std::string& endpoint, std::string token)
+    : label_(std::move(label)), endpoint_(endpoint), token_(std::move(token)) {
+  split_host_port(endpoint_);
+}
+
+void HttpJsonClient::abort() {
+  if (link_) link_->abort();
+}
+
+JsonReply HttpJsonClient::request(const std::string& method, const std::string& target,
+                                  const nlohmann::json& body, Deadline deadline) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string payload = method == "GET" ? "" : body.dump();
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + endpoint_ +
+                    "\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n";
+  if (!token_.empty()) req += "Authorization: Bearer " + token_ + "\r\n";
+  req += "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    Status s = ensure_open(link_, endpoint_, deadline);
+    if (!s) return {prefixed(name(), s), {}, 0};
+    s = link_->write(req, deadline);
+    if (!s) {
+      link_->close();
+      if (s.code == IoStatus::closed && attempt == 0) continue;
+      return {prefixed(name(), s), {}, 0};
+    }
+    protocol::http::Splitter splitter(protocol::http::Kind::response);
+    splitter.expect_response_to(method);
+    for (;;) {
+      if (auto piece = splitter.pop()) {
+        if (piece->type != protocol::http::Piece::Type::message) {
+          link_->close();
+          return {{IoStatus::error, name() + ": bad HTTP response: " + piece->reason}, {}, 0};
+        }
+        JsonReply reply;
+        reply.http_status = piece->head.status;
+        const std::string* conn = piece->head.header("Connection");
+        if (conn && *conn == "close") link_->close();
+        std::string_view b = piece->body();
+        if (b.empty()) {
+          reply.body = nlohmann::json::object();
+        } else {
+          try {
+            reply.body = nlohmann::json::parse(b);
+          } catch (const nlohmann::json::parse_error&) {
+            return {{IoStatus::error, name() + ": HTTP " + std::to_string(reply.http_status) +
+                                          " body is not JSON: " + std::string(b.substr(0, 200))},
+                    {},
+                    reply.http_status};
+          }
+        }
+        reply.status = Status::success();
+        return reply;
+      }
+      Chunk c = link_->read(deadline);
+      if (!c.status) {
+        link_->close();
+        // A kept-alive connection the server closed before answering: reopen once.
+        if (c.status.code == IoStatus::closed && attempt == 0 && splitter.buffered() == 0) break;
+        return {prefixed(name(), c.status), {}, 0};
+      }
+      splitter.feed(c.bytes);
+    }
+  }
+  return {{IoStatus::error, name() + ": connection lost twice"}, {}, 0};
+}
+
+}  // namespace rig::link

@@ -1,0 +1,63 @@
+// Small blocking clients the controller uses to talk to fixtures, built on TcpLink (so every
+// call has a deadline and can be aborted) and the pure HTTP framing of rig/protocol:
+//  - JsonLineClient: one JSON object per line, one reply line per request (vterm's control
+//    port, docs/vterm.md);
+//  - HttpJsonClient: HTTP/1.1 with JSON bodies, one request at a time on a kept-alive
+//    connection (vhost's admin endpoint, wallet gateways).
+// A dropped connection is reopened once per call. Errors name the endpoint:
+//   "vterm control 127.0.0.1:4000: tcp:127.0.0.1:4000: open failed: Connection refused"
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "rig/link/tcp.h"
+
+namespace rig::link {
+
+struct JsonReply {
+  Status status;          // transport outcome
+  nlohmann::json body;    // the decoded reply when status is ok
+  int http_status = 0;    // HTTP only
+};
+
+// Splits "HOST:PORT" ("[::1]:80" too); throws std::invalid_argument on anything else.
+std::pair<std::string, std::uint16_t> split_host_port(const std::string& endpoint);
+
+class JsonLineClient {
+ public:
+  // `label` prefixes errors ("vterm control").
+  JsonLineClient(std::string label, const std::string& endpoint);
+  // Sends `request` as one line and returns the next line, decoded. A reply that is not JSON
+  // is an error status naming it.
+  JsonReply call(const nlohmann::json& request, Deadline deadline);
+  void abort();
+  std::string name() const { return label_ + " " + endpoint_; }
+
+ private:
+  std::string label_, endpoint_;
+  std::mutex mu_;
+  std::unique_ptr<TcpLink> link_;
+  std::string pending_;  // bytes read past the last reply line
+};
+
+class HttpJsonClient {
+ public:
+  HttpJsonClient(std::string label, const std::string& endpoint, std::string token = "");
+  // method "GET" or "POST"; `body` is sent as JSON for POST. A 2xx/4xx/5xx answer with a JSON
+  // body is ok at transport level (check http_status); a body that is not JSON is an error.
+  JsonReply request(const std::string& method, const std::string& target,
+                    const nlohmann::json& body, Deadline deadline);
+  void abort();
+  std::string name() const { return label_ + " " + endpoint_; }
+
+ private:
+  std::string label_, endpoint_, token_;
+  std::mutex mu_;
+  std::unique_ptr<TcpLink> link_;
+};
+
+}  // namespace rig::link
