@@ -115,7 +115,7 @@ TEST_F(AdminTest, ScriptAndReset) {
   EXPECT_EQ(ledger_.pin_failures("visa-chip"), 0);
   auto [s3, wrong] = call("POST", "/admin/reset", R"({"everything":true})");
   EXPECT_EQ(s3, 400u);
-  EXPECT_EQ(wrong["error"], "unknown key 'everything' (known: ledger, messages, pin_counters)");
+  EXPECT_EQ(wrong["error"], "unknown key 'everything' (known: ledger, messages, pin_counters, tid)");
   auto [s4, not_bool] = call("POST", "/admin/reset", R"({"ledger":1})");
   EXPECT_EQ(not_bool["error"], "'ledger' must be true or false");
 }
