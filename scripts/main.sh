@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job: installs what is missing, builds, then runs the seed scenario suite on the
-# virtual bench with reports into reports/.
-# Until the scenario engine lands (issue 4) it lists the serial ports and runs the self-check.
+# The main job: installs what is missing, builds, then runs the scenario library on the virtual
+# bench (two virtual terminals sharing one virtual acquirer) with reports into
+# reports/<timestamp>/ and reports/latest. Extra arguments go to `rig run` (e.g. --tag smoke).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/deps.sh"
 posrig_install_deps
 posrig_build
+cd "$root"
 "$root/build/rig" ports
-"$root/build/rig" selfcheck --out "$root/reports"
+exec "$root/build/rig" run scenarios --bench fixtures/benches/virtual.yaml "$@"
