@@ -749,6 +749,8 @@ report::StepResult Session::Impl::step(const Step& step) {
   if (interrupted()) throw InfrastructureError("interrupted");
   do_step(step, sr);  // throws InfrastructureError
   sr.end_ms = ms_since(tl_->start(), Clock::now());
+  // A wait cut short by Ctrl-C is not the terminal's fault.
+  if (interrupted()) throw InfrastructureError("interrupted");
   {
     std::lock_guard<std::mutex> lock(watch_mu_);
     if (!watcher_errors_.empty()) throw InfrastructureError(watcher_errors_.front());
@@ -852,8 +854,8 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
   // Always put the station back, whatever happened above.
   std::string revert_error = session ? session->restore() : "";
   if (!error.empty()) {
-    res.status = error == "interrupted" ? report::Status::skipped : report::Status::error;
-    res.message = error;
+    res.status = report::Status::error;
+    res.message = error == "interrupted" ? "interrupted (SIGINT/SIGTERM); faults reverted" : error;
   } else if (failed) {
     res.status = report::Status::fail;
   } else if (!revert_error.empty()) {
