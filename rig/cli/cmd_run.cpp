@@ -1,6 +1,7 @@
 // `rig run`, `rig validate`, `rig list` and `rig bench up`: the commands that load scenarios
 // and benches and drive stations.
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -295,11 +296,17 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       return;
     }
     report::RunResult result = controller.run(loaded.selected);
+    std::size_t controller_station_count = controller.stations().size();
     controller.down();
     auto c = result.counts();
+    // Peak memory of the controller itself (children excluded): DESIGN's 20 MB target.
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
     std::cout << "\n" << c.total() << " scenario(s): " << c.pass << " passed, " << c.fail
               << " failed, " << c.error << " errors, " << c.skipped << " skipped in "
-              << static_cast<int>(result.duration_ms / 100) / 10.0 << "s\n"
+              << static_cast<int>(result.duration_ms / 100) / 10.0 << "s on "
+              << controller_station_count << " station(s); controller peak RSS "
+              << usage.ru_maxrss / 1024 << " MB\n"
               << "reports: " << copt.out_dir << "/results.json, " << copt.out_dir << "/junit.xml\n";
     exit_code = controller.interrupted() ? kInterrupted : result.exit_code();
   });
