@@ -86,7 +86,7 @@ std::string Controller::up() {
   if (!::mkdtemp(buf.data())) return std::string("cannot create run folder: ") + std::strerror(errno);
   run_dir_ = buf.data();
   vars_.set("bench_dir", bench_.dir);
-  vars_.set("rig_dir", executable_dir());
+  vars_.set("rig_dir", opt_.rig_dir.empty() ? executable_dir() : opt_.rig_dir);
   vars_.set("run_dir", run_dir_);
   vars_.set("time_scale", format_scale(bench_.time_scale));
   vars_.set("cards", bench_.cards_dir);

@@ -31,6 +31,8 @@ struct ControllerOptions {
   // `--var NAME=VALUE`: overrides of the bench's variables.
   std::map<std::string, std::string> overrides;
   std::chrono::milliseconds up_timeout{20000};
+  // Folder of vterm/vhost for ${rig_dir}; empty: the folder of the running executable.
+  std::string rig_dir;
   // Called after each scenario (console progress).
   std::function<void(const report::ScenarioResult&, int done, int total)> on_result;
   // Called for bring-up progress ("station lane1 up").

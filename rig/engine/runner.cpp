@@ -121,7 +121,6 @@ class Session::Impl {
   std::size_t txn_cursor_ = 0;  // timeline index where the current transaction began
   std::string txn_id_;          // id of the current transaction
   bool txn_any_id_ = false;     // LAST/REPRINT: results may carry another id
-  int counter_ = 0;
   json ledger_base_;
 
   std::mutex watch_mu_;
@@ -132,8 +131,9 @@ class Session::Impl {
 };
 
 std::string Session::Impl::new_id() {
-  ++counter_;
-  std::string id = opt_.run_tag + "-" + st_.name() + "-" + std::to_string(counter_);
+  // Counted per station, not per scenario: a terminal remembers the ids it has seen (rule 19),
+  // so an id made up for one scenario must never come back in a later one.
+  std::string id = opt_.run_tag + "-" + st_.name() + "-" + std::to_string(st_.next_transaction_number());
   if (id.size() > protocol::ecr::kMaxIdLength) id = id.substr(id.size() - protocol::ecr::kMaxIdLength);
   return id;
 }
@@ -217,7 +217,10 @@ void Session::Impl::arm_fault(const Step& step) {
   params.erase("fault");
   // Durations of the fault itself are scenario time too.
   for (const char* key : {"ms", "jitter_ms", "gap_ms"}) {
-    if (params.contains(key)) params[key] = scaled(milliseconds(params[key].get<long long>())).count();
+    if (!params.contains(key)) continue;
+    long long given = params[key].get<long long>();
+    // A small delay must not vanish under a small time_scale: keep at least 1 ms.
+    params[key] = given > 0 ? std::max<long long>(1, scaled(milliseconds(given)).count()) : 0;
   }
   milliseconds hold = step.hold ? scaled(*step.hold) : milliseconds(0);
   fault::FixtureDriver& f = fixture(name);
@@ -474,7 +477,14 @@ std::string Session::Impl::check(const Step& step) {
         bool all = true;
         for (const auto& [k, v] : a.items()) {
           if (k == "since") continue;
-          if (!es[i].fields.contains(k) || !field_matches(v, es[i].fields[k])) all = false;
+          if (!es[i].fields.contains(k)) {
+            all = false;
+          } else if (k == "text") {
+            // `text` is a substring of the result's text (docs/scenarios.md).
+            if (es[i].fields.value("text", "").find(v.get<std::string>()) == std::string::npos) all = false;
+          } else if (!field_matches(v, es[i].fields[k])) {
+            all = false;
+          }
         }
         if (all) return "";
       }
@@ -659,12 +669,20 @@ std::string Session::Impl::check_ledger(const Step& step) {
   // Figures are counted from the start of the scenario: the ledger outlives scenarios.
   auto delta = [&](const json& now) {
     json d = json::object();
-    for (const char* k : {"debits", "reversals", "declines", "wallet_payments"}) {
+    for (const char* k : {"debits", "reversals", "declines", "refunds", "wallet_payments"}) {
       d[k] = now.value(k, 0) - ledger_base_.value(k, 0);
     }
-    auto net_now = protocol::parse_amount(now.value("net", "0.00")).value_or(0);
-    auto net_base = protocol::parse_amount(ledger_base_.value("net", "0.00")).value_or(0);
-    d["net"] = protocol::format_amount(net_now - net_base);
+    // Net figures go negative after refunds: "-1.00".
+    auto signed_amount = [](const std::string& text) -> std::int64_t {
+      bool negative = !text.empty() && text[0] == '-';
+      auto v = protocol::parse_amount(negative ? text.substr(1) : text).value_or(0);
+      return negative ? -v : v;
+    };
+    for (const char* k : {"net", "wallet_net", "fees"}) {
+      auto v_now = signed_amount(now.value(k, "0.00"));
+      auto v_base = signed_amount(ledger_base_.value(k, "0.00"));
+      d[k] = protocol::format_amount(v_now - v_base);
+    }
     return d;
   };
   auto mismatch = [&](const json& d) {

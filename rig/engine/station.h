@@ -62,6 +62,10 @@ class Station {
 
   const bench::Variables& variables() const { return vars_; }
 
+  // 1, 2, 3, … for transaction ids: per station, not per scenario, because the terminal
+  // remembers ids across scenarios and answers a known one with its old result (rule 19).
+  int next_transaction_number() { return ++transactions_; }
+
  private:
   std::string launch_terminal(std::chrono::milliseconds timeout);
 
@@ -70,6 +74,7 @@ class Station {
   bench::Variables vars_;
   bool interactive_;
   bool up_ = false;
+  std::atomic<int> transactions_{0};
 
   mutable std::mutex mu_;
   std::shared_ptr<Timeline> timeline_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 
 #include "rig/bench/yaml_reader.h"
@@ -56,6 +57,9 @@ class Parser {
   Parser(YamlReader& reader, const LoadOptions& options) : r_(reader), options_(options) {}
 
   Scenario parse(const std::optional<YAML::Node>& root);
+  // One step on its own (load_step_text): what a list item of `steps:` holds. A `clear` may
+  // name any fault, since the steps that armed it were not read here.
+  std::optional<Step> parse_one(const std::optional<YAML::Node>& root);
 
  private:
   SourceLoc loc_of(const YAML::Node& n) const;
@@ -79,6 +83,7 @@ class Parser {
   YamlReader& r_;
   const LoadOptions& options_;
   std::set<std::string> armed_;  // faults armed by earlier steps (for `clear`)
+  bool check_clear_ = true;      // `clear` must name a fault in armed_
   bool has_expect_ = false;
 };
 
@@ -340,6 +345,16 @@ Scenario Parser::parse(const std::optional<YAML::Node>& root) {
   return s;
 }
 
+std::optional<Step> Parser::parse_one(const std::optional<YAML::Node>& root) {
+  if (!root) return std::nullopt;  // syntax error, already recorded
+  check_clear_ = false;
+  if (!root->IsDefined() || root->IsNull()) {
+    r_.error(*root, "expected a step, got nothing");
+    return std::nullopt;
+  }
+  return parse_item(*root);
+}
+
 void Parser::parse_steps(const YAML::Node& list, Scenario& s) {
   if (!list.IsSequence()) {
     r_.error(list, "expected a list of steps, got " + describe_value(list));
@@ -467,7 +482,7 @@ bool Parser::parse_value(const StepInfo& info, const YAML::Node& value, Step& st
     for (const auto& n : names_of(faults())) known.push_back(n);
     std::string fault;
     if (r_.read_choice(value, known, "fault", fault)) {
-      if (fault != "all" && !armed_.count(fault)) {
+      if (check_clear_ && fault != "all" && !armed_.count(fault)) {
         r_.error(value, "clear '" + fault + "': no earlier step arms this fault");
       }
       args["fault"] = fault;
@@ -859,6 +874,18 @@ Scenario load_scenario_text(const std::string& text, const std::string& file_nam
   YamlReader reader(file_name);
   auto root = reader.load_string(text);
   return load_from(reader, root, options);
+}
+
+Step load_step_text(const std::string& yaml, const std::string& origin,
+                    const LoadOptions& options) {
+  YamlReader reader(origin);
+  auto root = reader.load_string(yaml);
+  Parser parser(reader, options);
+  std::optional<Step> step = parser.parse_one(root);
+  reader.throw_if_errors();
+  // parse_item records an issue whenever it gives no step: no step and no issue is our bug.
+  if (!step) throw std::logic_error("load_step_text: no step and no issue for " + origin);
+  return std::move(*step);
 }
 
 std::vector<Scenario> load_scenarios(const std::vector<std::string>& paths_or_dirs,

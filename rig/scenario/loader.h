@@ -36,6 +36,18 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options = {})
 Scenario load_scenario_text(const std::string& text, const std::string& file_name,
                             const LoadOptions& options = {});
 
+// Loads one step, written as one item of a scenario's `steps:` list, e.g.
+//   sale: {amount: "1.00", method: card, card: visa-chip}
+//   fault: network.down
+//   when: {host_message: "0210"}
+// or a bare name (`last`). The checks are those of a step in a file, with the same messages,
+// except that `clear` may name any fault (the steps that armed it are not in `yaml`). `origin`
+// is the file name of Step::loc and of the messages; lines and columns count in `yaml`. Throws
+// rig::ConfigError with every issue. For the Python bindings, which build steps from keyword
+// arguments and leave their validation to this loader.
+Step load_step_text(const std::string& yaml, const std::string& origin,
+                    const LoadOptions& options = {});
+
 // Loads files and folders. A folder is searched recursively for *.yaml and *.yml, sorted by
 // path; a file is loaded whatever its extension; a path met twice is loaded once. Scenarios come
 // back in that order. Throws one ConfigError holding the issues of every bad file (each file's

@@ -785,3 +785,144 @@ TEST(Catalogue, EveryExampleInTheDocsLoads) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// One step on its own (load_step_text, used by the Python bindings)
+
+namespace {
+
+std::vector<std::string> one_step_issues(const std::string& yaml, const LoadOptions& options = {}) {
+  std::vector<std::string> out;
+  try {
+    rig::scenario::load_step_text(yaml, "script.py", options);
+  } catch (const rig::ConfigError& e) {
+    for (const auto& i : e.issues()) out.push_back(i.to_string());
+  }
+  return out;
+}
+
+TEST(StepLoad, SaleMappingWithDefaults) {
+  rig::scenario::Step s = rig::scenario::load_step_text(
+      "sale: {amount: \"1.00\", method: card, card: visa-chip}", "script.py", with_cards());
+  EXPECT_EQ(s.name, "sale");
+  EXPECT_EQ(s.loc.to_string(), "script.py:1:1");
+  EXPECT_EQ(
+      s.args,
+      (json{{"amount", "1.00"}, {"method", "card"}, {"card", "visa-chip"}, {"currency", "156"}}));
+}
+
+TEST(StepLoad, JsonFlowTextIsYaml) {
+  // The bindings write steps as JSON, which is YAML's flow style.
+  rig::scenario::Step s = rig::scenario::load_step_text(
+      R"({"expect": {"event": "REVERSAL_ACKED", "before": "result", "within": "5s"}})", "x.py");
+  EXPECT_EQ(s.name, "expect");
+  EXPECT_EQ(s.expect, "event");
+  EXPECT_EQ(s.within, 5000ms);
+  EXPECT_EQ(s.since, "transaction");
+  EXPECT_EQ(s.args, (json{{"name", "REVERSAL_ACKED"}, {"before", "result"}}));
+}
+
+TEST(StepLoad, ExpectGetsTheCatalogueDefaultWithin) {
+  rig::scenario::Step s =
+      rig::scenario::load_step_text("expect: {result: {status: APPROVED}}", "x.py");
+  EXPECT_EQ(s.expect, "result");
+  EXPECT_EQ(s.within, rig::scenario::find_expectation("result")->default_within);
+  EXPECT_EQ(s.args, (json{{"status", "APPROVED"}}));
+}
+
+TEST(StepLoad, FaultWithSiblingKeys) {
+  rig::scenario::Step s = rig::scenario::load_step_text(
+      "fault: network.down\nwhen: {host_message: \"0210\"}\nfor: 2s\n", "x.py");
+  EXPECT_EQ(s.name, "fault");
+  EXPECT_EQ(s.args.value("fault", ""), "network.down");
+  EXPECT_EQ(s.when.kind, Trigger::Kind::host_message);
+  EXPECT_EQ(s.when.value, "0210");
+  EXPECT_EQ(s.when.direction, "to_terminal");
+  ASSERT_TRUE(s.hold.has_value());
+  EXPECT_EQ(*s.hold, 2000ms);
+}
+
+TEST(StepLoad, BareNamesAndScalars) {
+  EXPECT_EQ(rig::scenario::load_step_text("last", "x.py").name, "last");
+  EXPECT_EQ(rig::scenario::load_step_text("query", "x.py").args, json::object());
+  EXPECT_EQ(rig::scenario::load_step_text("card: remove", "x.py").args,
+            (json{{"action", "remove"}}));
+  EXPECT_EQ(rig::scenario::load_step_text("paper: out", "x.py").args, (json{{"state", "out"}}));
+  EXPECT_EQ(rig::scenario::load_step_text("wait: 500ms", "x.py").args,
+            (json{{"duration_ms", 500}}));
+  EXPECT_EQ(rig::scenario::load_step_text("keys: [\"1\", ENTER]", "x.py").args,
+            (json{{"keys", {"1", "ENTER"}}}));
+}
+
+TEST(StepLoad, ClearMayNameAnyFault) {
+  // In a file, `clear` needs an earlier step arming the fault; a lone step cannot know.
+  rig::scenario::Step s = rig::scenario::load_step_text("clear: network.down", "x.py");
+  EXPECT_EQ(s.args, (json{{"fault", "network.down"}}));
+  EXPECT_EQ(one_step_issues("clear: network.dwn").size(), 1u);
+}
+
+TEST(StepLoad, LinesCountInTheText) {
+  // The bindings pad the text with blank lines so that a step lands on its script line.
+  rig::scenario::Step s = rig::scenario::load_step_text("\n\n\nlast", "script.py");
+  EXPECT_EQ(s.loc.to_string(), "script.py:4:1");
+}
+
+TEST(StepLoad, MistakesHaveTheTextsOfAFile) {
+  EXPECT_EQ(
+      one_step_issues("sale: {amount: \"1.00\", method: card, card: visa-good}", with_cards()),
+      (std::vector<std::string>{
+          "script.py:1:44: unknown card 'visa-good' (known: expired, frozen, low-balance, "
+          "mag-only, unionpay-chip, visa-chip)"}));
+  EXPECT_EQ(one_step_issues("sael: {}"),
+            (std::vector<std::string>{
+                "script.py:1:1: unknown step 'sael' (known: sale, refund, query, last, reprint, "
+                "cancel, status, reset, fault, clear, card, scan, scanner, keys, paper, power, "
+                "wait, expect)"}));
+  EXPECT_EQ(one_step_issues("sale: {amount: \"1.5\", method: card}"),
+            (std::vector<std::string>{"script.py:1:16: expected an amount with two fraction "
+                                      "digits, e.g. \"100.00\", got '1.5'"}));
+  EXPECT_EQ(one_step_issues("last\n"), std::vector<std::string>{});
+  EXPECT_EQ(one_step_issues("sale: {amount: \"1.00\", method: card}\nwithin: 2s"),
+            (std::vector<std::string>{"script.py:2:1: 'within' is only for expect steps"}));
+  // Sibling keys of a fault are its parameters, checked against the catalogue.
+  std::vector<std::string> wrong_param = one_step_issues("fault: network.down\nms: 5");
+  ASSERT_EQ(wrong_param.size(), 1u);
+  EXPECT_EQ(wrong_param[0].rfind("script.py:2:1: parameter 'ms' belongs to network.latency", 0), 0u)
+      << wrong_param[0];
+}
+
+TEST(StepLoad, EveryMistakeOfTheStepAtOnce) {
+  std::vector<std::string> issues =
+      one_step_issues("sale: {amount: \"1.5\", method: cash, colour: red}");
+  ASSERT_EQ(issues.size(), 3u);
+  EXPECT_EQ(issues[0].rfind("script.py:1:16: expected an amount", 0), 0u) << issues[0];
+  EXPECT_EQ(issues[1].rfind("script.py:1:31: unknown", 0), 0u) << issues[1];
+  EXPECT_EQ(issues[2].rfind("script.py:1:37: unknown key 'colour'", 0), 0u) << issues[2];
+}
+
+TEST(StepLoad, SameMessageAsTheSameStepInAFile) {
+  // One parser for both: the message after "file:line:col: " is the same.
+  const std::string step = "card: {insert: visa-chip, damage: bent}";
+  std::vector<std::string> alone = one_step_issues(step);
+  std::vector<std::string> in_file = step_issues("  - " + step + "\n" + kExpect);
+  ASSERT_EQ(alone.size(), 1u);
+  ASSERT_EQ(in_file.size(), 1u);
+  auto message = [](const std::string& issue) {
+    std::size_t at = 0;
+    for (int colons = 0; colons < 3; ++colons) at = issue.find(':', at) + 1;
+    return issue.substr(at);
+  };
+  EXPECT_EQ(message(alone[0]), message(in_file[0]));
+}
+
+TEST(StepLoad, NotAStep) {
+  EXPECT_EQ(one_step_issues(""),
+            (std::vector<std::string>{"script.py:1:1: expected a step, got nothing"}));
+  EXPECT_EQ(one_step_issues("- last"),
+            (std::vector<std::string>{"script.py:1:1: expected a step, got a list"}));
+  std::vector<std::string> syntax = one_step_issues("sale: {amount: \"1.00\"");
+  ASSERT_EQ(syntax.size(), 1u);
+  EXPECT_EQ(syntax[0].rfind("script.py:", 0), 0u) << syntax[0];
+}
+
+}  // namespace

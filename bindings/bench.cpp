@@ -1,0 +1,396 @@
+// Benches: loading a bench file, bringing it up and down, opening station sessions, running
+// scenario suites as `rig run` does, and listing the serial ports of the machine.
+#include <pybind11/stl.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <sstream>
+
+#include "bindings/handles.h"
+#include "bindings/posrig_py.h"
+#include "rig/engine/station.h"
+#include "rig/link/serial.h"
+#include "rig/scenario/catalogue.h"
+#include "rig/scenario/select.h"
+
+namespace posrig_py {
+
+namespace fs = std::filesystem;
+namespace bench = rig::bench;
+namespace engine = rig::engine;
+namespace report = rig::report;
+namespace scenario = rig::scenario;
+
+namespace {
+
+bool has_vterm(const std::string& dir) {
+  std::error_code ec;
+  return !dir.empty() && fs::is_regular_file(fs::path(dir) / "vterm", ec);
+}
+
+// Faults and fixture actions of `sc` that no station of `b` wires: such a scenario could not
+// run anywhere, which `rig run` reports before it starts anything (exit code 2).
+std::vector<rig::ConfigIssue> unsupported(const bench::Bench& b, const scenario::Scenario& sc) {
+  std::vector<rig::ConfigIssue> issues;
+  for (const auto& step : sc.steps) {
+    std::string family;
+    if (step.name == "fault" || step.name == "clear") {
+      std::string f = step.args.value("fault", "all");
+      if (f == "all") continue;
+      family = engine::family_of(f);
+    } else if (const auto* info = scenario::find_step(step.name)) {
+      family = info->family;
+      if (step.name == "sale" && step.args.contains("card")) family = "card";
+    }
+    if (family.empty() || family == "ecr") continue;
+    bool any = false;
+    for (const auto& st : b.stations) any = any || st.faults.count(family) > 0;
+    if (!any) {
+      issues.push_back({step.loc.file, step.loc.line, step.loc.column,
+                        step.name + " needs a " + family + " fixture, and no station of bench '" +
+                            b.name + "' wires one"});
+    }
+  }
+  return issues;
+}
+
+}  // namespace
+
+std::string default_rig_dir() {
+  if (const char* env = std::getenv("POSRIG_RIG_DIR"); env && *env) return env;
+#ifdef POSRIG_BUILD_DIR
+  if (has_vterm(POSRIG_BUILD_DIR)) return POSRIG_BUILD_DIR;
+#endif
+#ifdef POSRIG_INSTALL_BINDIR
+  if (has_vterm(POSRIG_INSTALL_BINDIR)) return POSRIG_INSTALL_BINDIR;
+#endif
+  if (const char* path = std::getenv("PATH")) {
+    std::istringstream dirs(path);
+    std::string dir;
+    while (std::getline(dirs, dir, ':')) {
+      if (has_vterm(dir)) return dir;
+    }
+  }
+  return "";
+}
+
+// ---------------------------------------------------------------------------------------------
+// BenchHandle
+
+BenchHandle::BenchHandle(bench::Bench b, std::map<std::string, std::string> overrides,
+                         std::string rig_dir)
+    : bench_(std::move(b)), overrides_(std::move(overrides)), rig_dir_(std::move(rig_dir)) {
+  cards_ = bench::load_cards(bench_.cards_dir);
+  for (const auto& [name, card] : cards_) load_options_.known_cards.insert(name);
+}
+
+std::shared_ptr<BenchHandle> BenchHandle::load(const std::string& path,
+                                               std::map<std::string, std::string> overrides,
+                                               std::string rig_dir) {
+  bench::Bench b = bench::load_bench(path);
+  std::vector<rig::ConfigIssue> issues;
+  for (const auto& [name, value] : overrides) {
+    if (!b.variables.count(name)) {
+      std::string known;
+      for (const auto& kv : b.variables) known += (known.empty() ? "" : ", ") + kv.first;
+      issues.push_back({b.file, 0, 0,
+                        "vars: bench '" + b.name + "' has no variable '" + name +
+                            "' (its variables: " + (known.empty() ? "none" : known) + ")"});
+    }
+  }
+  if (!issues.empty()) throw rig::ConfigError(std::move(issues));
+  if (rig_dir.empty()) rig_dir = default_rig_dir();
+  return std::shared_ptr<BenchHandle>(
+      new BenchHandle(std::move(b), std::move(overrides), std::move(rig_dir)));
+}
+
+BenchHandle::~BenchHandle() {
+  // Dropped by Python without down(): stop the processes without holding the GIL.
+  try {
+    std::optional<py::gil_scoped_release> release;
+    if (Py_IsInitialized() && PyGILState_Check()) release.emplace();
+    down();
+  } catch (...) {
+    // down() reports nothing; only a failed allocation can land here.
+  }
+}
+
+void BenchHandle::up(std::chrono::milliseconds up_timeout) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (controller_) return;
+  bench::Bench b = bench_;
+  // The controller's ${rig_dir} is the folder of its executable, python3's here: a bench
+  // variable of the same name takes its place.
+  if (!rig_dir_.empty()) b.variables["rig_dir"] = rig_dir_;
+  engine::ControllerOptions options;
+  options.overrides = overrides_;
+  options.up_timeout = up_timeout;
+  auto controller = std::make_unique<engine::Controller>(std::move(b), options);
+  std::string error = controller->up();
+  if (!error.empty()) {
+    controller->down();
+    throw engine::InfrastructureError("bench " + bench_.name + ": " + error);
+  }
+  controller_ = std::move(controller);
+}
+
+void BenchHandle::down() {
+  std::vector<std::shared_ptr<SessionHandle>> open;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, weak] : sessions_) {
+      if (auto s = weak.lock()) open.push_back(std::move(s));
+    }
+  }
+  for (auto& s : open) s->close();  // takes mu_ to release its station
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.clear();
+  busy_.clear();
+  if (controller_) controller_->down();
+  controller_.reset();
+}
+
+bool BenchHandle::is_up() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return controller_ != nullptr;
+}
+
+std::vector<std::string> BenchHandle::station_names() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> names;
+  if (controller_) {
+    for (auto* st : controller_->stations()) names.push_back(st->name());
+  }
+  return names;
+}
+
+std::vector<std::string> BenchHandle::station_errors() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return controller_ ? controller_->station_errors() : std::vector<std::string>{};
+}
+
+std::shared_ptr<SessionHandle> BenchHandle::open(const std::string& station) {
+  engine::Station* chosen = nullptr;
+  std::string run_tag;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!controller_) throw UsageError("bench " + bench_.name + " is not up: call up() first");
+    auto busy = [&](const std::string& name) { return busy_.count(name) > 0; };
+    std::vector<std::string> names;
+    for (auto* st : controller_->stations()) {
+      names.push_back(st->name());
+      if (station.empty() ? !busy(st->name()) : st->name() == station) {
+        chosen = st;
+        break;
+      }
+    }
+    if (!chosen) {
+      if (station.empty()) {
+        throw UsageError("bench " + bench_.name + ": every station is in use");
+      }
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw UsageError("bench " + bench_.name + " has no station '" + station +
+                       "' that is up (up: " + known + ")");
+    }
+    if (busy(chosen->name())) {
+      throw UsageError("station " + chosen->name() +
+                       " is in use by another session; close that one first");
+    }
+    if (std::string trouble = chosen->trouble(); !trouble.empty()) {
+      throw engine::InfrastructureError("station " + chosen->name() + ": " + trouble);
+    }
+    // The terminal remembers transaction ids for duplicate detection: every session of this
+    // bench gets ids of its own.
+    run_tag = "py" + std::to_string(++opened_);
+    busy_.insert(chosen->name());  // reserved while it opens
+  }
+  try {
+    auto session = std::make_shared<SessionHandle>(shared_from_this(), *chosen, run_tag);
+    std::lock_guard<std::mutex> lock(mu_);
+    sessions_[chosen->name()] = session;
+    return session;
+  } catch (...) {
+    release(chosen->name());
+    throw;
+  }
+}
+
+void BenchHandle::release(const std::string& station) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sessions_.erase(station);
+  busy_.erase(station);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Suites
+
+namespace {
+
+// `rig run`: load, select, bring the bench up, run, bring it down. See DefineBench for the
+// arguments.
+report::RunResult run(const std::vector<std::string>& paths, const std::string& bench_file,
+                      const std::vector<std::string>& tags, const std::string& k_expr, int jobs,
+                      const std::string& out_dir, int repeat, bool fail_fast,
+                      const std::string& shard, const std::map<std::string, std::string>& overrides,
+                      const std::string& rig_dir, const std::string& junit_path,
+                      const std::string& json_path, const std::string& html_path) {
+  std::shared_ptr<BenchHandle> handle = BenchHandle::load(bench_file, overrides, rig_dir);
+  const bench::Bench& b = handle->bench();
+  std::vector<scenario::Scenario> all = scenario::load_scenarios(
+      paths.empty() ? std::vector<std::string>{"scenarios"} : paths, handle->load_options());
+
+  std::vector<scenario::Scenario> selected;
+  try {
+    std::optional<scenario::KeywordExpr> k;
+    if (!k_expr.empty()) k.emplace(k_expr);
+    std::vector<scenario::Scenario> chosen;
+    for (const auto& sc : all) {
+      if (k && !k->matches(sc)) continue;
+      if (!tags.empty() && !scenario::has_any_tag(sc, tags)) continue;
+      chosen.push_back(sc);
+    }
+    if (!shard.empty()) {
+      auto [kk, n] = scenario::parse_shard(shard);
+      for (const auto* sc : scenario::shard(chosen, kk, n)) selected.push_back(*sc);
+    } else {
+      selected = std::move(chosen);
+    }
+  } catch (const std::invalid_argument& e) {
+    throw rig::ConfigError(rig::ConfigIssue{"posrig.run", 0, 0, e.what()});
+  }
+  std::vector<rig::ConfigIssue> problems;
+  for (const auto& sc : selected) {
+    auto p = unsupported(b, sc);
+    problems.insert(problems.end(), p.begin(), p.end());
+  }
+  if (!problems.empty()) throw rig::ConfigError(std::move(problems));
+  if (selected.empty()) {
+    throw UsageError("no scenario selected (" + std::to_string(all.size()) + " loaded)");
+  }
+
+  engine::ControllerOptions options;
+  options.jobs = jobs;
+  options.fail_fast = fail_fast;
+  options.repeat = repeat;
+  options.out_dir = out_dir;
+  options.junit_path = junit_path;
+  options.json_path = json_path;
+  options.html_path = html_path;
+  options.shard = shard;
+  options.overrides = overrides;
+  if (!out_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) throw UsageError("cannot create " + out_dir + ": " + ec.message());
+  }
+  bench::Bench wired = b;
+  if (!handle->rig_dir().empty()) wired.variables["rig_dir"] = handle->rig_dir();
+  engine::Controller controller(std::move(wired), options);
+  CtrlC ctrl_c([&controller] { controller.interrupt(); });
+  std::string error = controller.up();
+  if (!error.empty()) {
+    controller.down();
+    throw engine::InfrastructureError("bench " + b.name + ": " + error);
+  }
+  report::RunResult result = controller.run(selected);
+  controller.down();
+  return result;
+}
+
+py::list ports() {
+  std::vector<rig::link::PortInfo> found;
+  try {
+    found = rig::link::list_ports();
+  } catch (const std::runtime_error& e) {
+    throw LinkError(e.what());
+  }
+  py::list out;
+  for (const auto& p : found) {
+    py::dict d;
+    d["name"] = p.name;
+    d["description"] = p.description;
+    d["transport"] = p.transport;
+    d["usb_vid"] = p.usb_vid ? py::object(py::int_(*p.usb_vid)) : py::object(py::none());
+    d["usb_pid"] = p.usb_pid ? py::object(py::int_(*p.usb_pid)) : py::object(py::none());
+    d["serial_number"] = p.serial_number;
+    d["manufacturer"] = p.manufacturer;
+    d["product"] = p.product;
+    d["summary"] = rig::link::describe_port(p);
+    out.append(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace
+
+void DefineBench(py::module_& m) {
+  m.def("default_rig_dir", &default_rig_dir,
+        "Where vterm, vhost and rig are looked for: $POSRIG_RIG_DIR, the build tree, the\n"
+        "install's bin folder, then PATH.");
+
+  py::class_<BenchHandle, std::shared_ptr<BenchHandle>>(
+      m, "BenchHandle",
+      "A loaded bench file (native part of posrig.Bench). Not up until up() is called.")
+      .def_static("load", &BenchHandle::load, py::arg("path"),
+                  py::arg("overrides") = std::map<std::string, std::string>{},
+                  py::arg("rig_dir") = "",
+                  "Loads and checks a bench file and its card profiles (ConfigError).\n"
+                  "overrides: bench variables to replace, like rig run --var NAME=VALUE.\n"
+                  "rig_dir: folder of vterm/vhost; \"\" = default_rig_dir().")
+      .def_property_readonly("name", [](const BenchHandle& h) { return h.bench().name; })
+      .def_property_readonly("file", [](const BenchHandle& h) { return h.bench().file; })
+      .def_property_readonly("time_scale",
+                             [](const BenchHandle& h) { return h.bench().time_scale; })
+      .def_property_readonly("variables", [](const BenchHandle& h) { return h.bench().variables; })
+      .def_property_readonly("overrides", &BenchHandle::overrides)
+      .def_property_readonly("rig_dir", &BenchHandle::rig_dir)
+      .def_property_readonly(
+          "configured_stations",
+          [](const BenchHandle& h) {
+            std::vector<std::string> names;
+            for (const auto& st : h.bench().stations) names.push_back(st.name);
+            return names;
+          },
+          "every station of the file")
+      .def_property_readonly("load_options", &BenchHandle::load_options,
+                             "LoadOptions knowing this bench's card names")
+      // Waits for simulators and services to print their ready lines (processes, sockets).
+      .def(
+          "up",
+          [](BenchHandle& h, long long up_timeout_ms) {
+            h.up(std::chrono::milliseconds(up_timeout_ms));
+          },
+          py::arg("up_timeout_ms") = 20000, py::call_guard<py::gil_scoped_release>(),
+          "Starts services and stations; InfrastructureError when none came up.")
+      // Reverts open sessions' faults and stops processes (fixture sockets, process exits).
+      .def("down", &BenchHandle::down, py::call_guard<py::gil_scoped_release>(),
+           "Closes open sessions, stops stations and services.")
+      .def_property_readonly("is_up", &BenchHandle::is_up)
+      .def("station_names", &BenchHandle::station_names, "stations that came up")
+      .def("station_errors", &BenchHandle::station_errors, "why the other stations did not come up")
+      // Reads the ledger base figures from vhost's admin endpoint (socket).
+      .def("open", &BenchHandle::open, py::arg("station") = "",
+           py::call_guard<py::gil_scoped_release>(),
+           "Opens a session on a station (\"\" = the first free one).");
+
+  // Brings a bench up, runs scenarios, brings it down (processes, sockets, terminal links).
+  m.def("run", &run, py::arg("paths"), py::arg("bench_file"),
+        py::arg("tags") = std::vector<std::string>{}, py::arg("k_expr") = "", py::arg("jobs") = 0,
+        py::arg("out_dir") = "", py::arg("repeat") = 1, py::arg("fail_fast") = false,
+        py::arg("shard") = "", py::arg("overrides") = std::map<std::string, std::string>{},
+        py::arg("rig_dir") = "", py::arg("junit_path") = "", py::arg("json_path") = "",
+        py::arg("html_path") = "", py::call_guard<py::gil_scoped_release>(),
+        "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
+        "RunResult (reports are written to out_dir when given). Ctrl-C stops the run after\n"
+        "reverting faults; the pending KeyboardInterrupt is raised when it returns.");
+
+  // Listing walks sysfs and opens no device: quick, and it builds Python objects, so the GIL
+  // stays.
+  m.def("ports", &ports,
+        "Serial ports of this machine (as `rig ports --json`, plus summary); LinkError when\n"
+        "they cannot be listed.");
+}
+
+}  // namespace posrig_py

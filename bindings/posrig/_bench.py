@@ -1,0 +1,176 @@
+"""posrig.Bench, posrig.open_bench and posrig.run."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import weakref
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+
+from . import _posrig
+from ._station import Duration, Station, _duration_ms
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+# Benches still up when the interpreter exits are brought down first, while the engine's
+# threads can still be joined (their faults are reverted, their processes stopped).
+_open_benches: "weakref.WeakSet[Bench]" = weakref.WeakSet()
+
+
+@atexit.register
+def _down_at_exit() -> None:
+    for bench in list(_open_benches):
+        bench.down()
+
+
+class Bench:
+    """A bench file loaded and checked; :meth:`up` starts its services and stations.
+
+    ``vars`` replace bench variables as ``rig run --var NAME=VALUE`` does (e.g.
+    ``{"bugs": "no-reversal"}`` starts the virtual terminals with that firmware defect).
+    ``rig_dir`` is the folder of vterm and vhost (default: :func:`posrig.default_rig_dir`).
+    Used as a context manager, the bench is brought up on entry and down on exit.
+    """
+
+    def __init__(self, native: _posrig.BenchHandle) -> None:
+        self._native = native
+
+    @classmethod
+    def load(cls, path: PathLike, vars: Optional[Mapping[str, str]] = None,  # noqa: A002
+             rig_dir: Optional[PathLike] = None) -> "Bench":
+        """Loads a bench file; raises :class:`posrig.ConfigError` for a bad file."""
+        overrides = {str(k): str(v) for k, v in (vars or {}).items()}
+        return cls(_posrig.BenchHandle.load(os.fspath(path), overrides,
+                                            os.fspath(rig_dir) if rig_dir else ""))
+
+    @property
+    def native(self) -> _posrig.BenchHandle:
+        return self._native
+
+    @property
+    def name(self) -> str:
+        return self._native.name
+
+    @property
+    def file(self) -> str:
+        return self._native.file
+
+    @property
+    def time_scale(self) -> float:
+        return self._native.time_scale
+
+    @property
+    def variables(self) -> Dict[str, str]:
+        """The bench file's variables (before ``vars``)."""
+        return self._native.variables
+
+    @property
+    def vars(self) -> Dict[str, str]:
+        """The overrides given to :meth:`load`."""
+        return self._native.overrides
+
+    @property
+    def rig_dir(self) -> str:
+        return self._native.rig_dir
+
+    @property
+    def load_options(self) -> _posrig.LoadOptions:
+        """Loader options that know this bench's card names."""
+        return self._native.load_options
+
+    @property
+    def is_up(self) -> bool:
+        return self._native.is_up
+
+    def up(self, timeout: Duration = "20s") -> "Bench":
+        """Starts services and stations (real time, not scaled). Raises
+        :class:`posrig.InfrastructureError` when no station came up; see
+        :meth:`station_errors` for those that did not."""
+        self._native.up(_duration_ms(timeout))
+        _open_benches.add(self)
+        return self
+
+    def down(self) -> None:
+        """Closes open stations (reverting their faults), stops stations and services."""
+        self._native.down()
+        _open_benches.discard(self)
+
+    def stations(self) -> List[str]:
+        """Names of the stations that came up (every station of the file before up())."""
+        if not self.is_up:
+            return list(self._native.configured_stations)
+        return self._native.station_names()
+
+    def station_errors(self) -> List[str]:
+        return self._native.station_errors()
+
+    def station(self, name: Optional[str] = None) -> Station:
+        """Takes a station (the first free one without ``name``) for this script; release it
+        by leaving the ``with`` block or with :meth:`Station.close`."""
+        return Station(self, self._native.open(name or ""))
+
+    def run(self, paths: Union[PathLike, Iterable[PathLike]], **options: Any) -> _posrig.RunResult:
+        """:func:`posrig.run` with this bench file and its ``vars``."""
+        return run(paths, bench=self, **options)
+
+    def __enter__(self) -> "Bench":
+        if not self.is_up:
+            self.up()
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        self.down()
+        return False
+
+    def __repr__(self) -> str:
+        return f"<posrig.Bench {self.name} ({'up' if self.is_up else 'down'}) {self.file}>"
+
+
+def open_bench(path: PathLike, vars: Optional[Mapping[str, str]] = None,  # noqa: A002
+               rig_dir: Optional[PathLike] = None, timeout: Duration = "20s") -> Bench:
+    """Loads a bench file and brings it up; as a context manager, brings it down on exit::
+
+        with posrig.open_bench("fixtures/benches/virtual.yaml") as bench:
+            ...
+    """
+    return Bench.load(path, vars=vars, rig_dir=rig_dir).up(timeout)
+
+
+def _paths(paths: Union[PathLike, Iterable[PathLike]]) -> List[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return [os.fspath(p) for p in paths]
+
+
+def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench],
+        tags: Optional[Iterable[str]] = None, k: Optional[str] = None, jobs: int = 0,
+        out: Optional[PathLike] = None, repeat: int = 1, fail_fast: bool = False,
+        shard: Optional[str] = None, vars: Optional[Mapping[str, str]] = None,  # noqa: A002
+        junit: Optional[PathLike] = None, json: Optional[PathLike] = None,
+        html: Optional[PathLike] = None,
+        rig_dir: Optional[PathLike] = None) -> _posrig.RunResult:
+    """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
+    :class:`posrig.RunResult` (``.to_json()`` is the results.json document).
+
+    ``bench``: a bench file or a :class:`Bench` (its file and vars are used; the run brings up
+    a bench of its own). ``tags``/``k``/``shard`` select as ``--tag``/``-k``/``--shard``;
+    ``jobs``: stations used at once (0 = all); ``out``: folder for results.json, junit.xml and
+    report.html (None: no files); ``junit``/``json``/``html``: extra paths for those.
+    Raises :class:`posrig.ConfigError` for bad files or a selection no station can run,
+    :class:`posrig.InfrastructureError` when the bench cannot come up. Ctrl-C stops the run
+    after putting every fault back, then raises KeyboardInterrupt.
+    """
+    overrides: Dict[str, str] = {}
+    if isinstance(bench, Bench):
+        bench_file = bench.file
+        overrides.update(bench.vars)
+        rig_dir = rig_dir or bench.rig_dir
+    else:
+        bench_file = os.fspath(bench)
+    overrides.update({str(key): str(v) for key, v in (vars or {}).items()})
+    return _posrig.run(
+        paths=_paths(paths), bench_file=bench_file, tags=list(tags or []), k_expr=k or "",
+        jobs=jobs, out_dir=os.fspath(out) if out else "", repeat=repeat, fail_fast=fail_fast,
+        shard=shard or "", overrides=overrides, rig_dir=os.fspath(rig_dir) if rig_dir else "",
+        junit_path=os.fspath(junit) if junit else "", json_path=os.fspath(json) if json else "",
+        html_path=os.fspath(html) if html else "")

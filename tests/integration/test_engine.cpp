@@ -1,0 +1,238 @@
+// The controller end to end: `rig run` on the virtual bench (real vterm, vhost, ptys, proxies),
+// with small scenarios from tests/integration/data/engine: a pass, a failed check and its
+// message, infrastructure errors, faults reverted after a failure and after SIGINT, and two
+// stations in parallel.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kRig = POSRIG_BUILD_DIR "/rig";
+const std::string kData = POSRIG_SOURCE_DIR "/tests/integration/data/engine";
+const std::string kBench = POSRIG_SOURCE_DIR "/fixtures/benches/virtual.yaml";
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("posrig-engine-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Runs rig with `args`; returns the exit code and fills `output` (stdout + stderr).
+  int rig(const std::string& args, std::string* output = nullptr) {
+    std::string cmd = kRig + " " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int status = ::pclose(p);
+    if (output) *output = out;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  json results() { return json::parse(read_file(dir_ / "out" / "results.json")); }
+
+  static const json& scenario(const json& r, const std::string& id) {
+    for (const auto& s : r["scenarios"]) {
+      if (s["id"] == id) return s;
+    }
+    throw std::runtime_error("no scenario " + id);
+  }
+
+  // A copy of the virtual bench with `from` replaced by `to` (cards folder made absolute).
+  std::string bench_variant(const std::string& from, const std::string& to) {
+    std::string text = read_file(kBench);
+    text = std::regex_replace(text, std::regex("cards: \\.\\./cards"),
+                              "cards: " POSRIG_SOURCE_DIR "/fixtures/cards");
+    auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+    fs::path p = dir_ / "bench.yaml";
+    std::ofstream(p) << text;
+    return p.string();
+  }
+
+  std::string out() const { return (dir_ / "out").string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(EngineTest, PassingScenario) {
+  std::string output;
+  int rc = rig("run " + kData + "/pass.yaml --bench " + kBench + " --out " + out(), &output);
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  EXPECT_EQ(r["summary"]["pass"], 1);
+  const json& s = scenario(r, "engine/pass");
+  EXPECT_EQ(s["status"], "pass");
+  ASSERT_EQ(s["checks"].size(), 2u);
+  // The transcript holds the real exchange: SALE out, 0200 to the host, 0210 back, RESULT in.
+  std::string transcript = s["transcript"].dump();
+  EXPECT_NE(transcript.find("SALE|id="), std::string::npos);
+  EXPECT_NE(transcript.find("\"mti\":\"0200\""), std::string::npos);
+  EXPECT_NE(transcript.find("\"mti\":\"0210\""), std::string::npos);
+  // Reports never carry a full PAN.
+  EXPECT_EQ(read_file(dir_ / "out" / "results.json").find("4761739001010010"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "junit.xml"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "report.html"));
+  EXPECT_NE(output.find("PASS  engine/pass"), std::string::npos) << output;
+}
+
+TEST_F(EngineTest, FailedCheckSaysWhatWasExpectedAndSeenAndWhere) {
+  std::string output;
+  int rc = rig("run " + kData + "/fail.yaml --bench " + kBench + " --out " + out(), &output);
+  EXPECT_EQ(rc, 1) << output;
+  json r = results();
+  const json& s = scenario(r, "engine/fail");
+  EXPECT_EQ(s["status"], "fail");
+  std::string msg = s["message"];
+  EXPECT_NE(msg.find("fail.yaml:7:5: expected RESULT status=DECLINED within "), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("saw RESULT"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("status=APPROVED"), std::string::npos) << msg;
+  std::string junit = read_file(dir_ / "out" / "junit.xml");
+  EXPECT_NE(junit.find("<failure message=\"" + msg.substr(0, 20)), std::string::npos) << junit;
+}
+
+TEST_F(EngineTest, UnreachableFixtureIsAnInfrastructureError) {
+  // lane1's card fixture points at a closed port: its card sale cannot insert the card.
+  std::string bench = bench_variant("    card: {driver: vterm}", "    card: {driver: vterm, control: \"127.0.0.1:1\"}");
+  std::string output;
+  int rc = rig("run " + kData + "/pass.yaml --bench " + bench + " --jobs 1 --out " + out(), &output);
+  EXPECT_EQ(rc, 3) << output;
+  json r = results();
+  const json& s = scenario(r, "engine/pass");
+  EXPECT_EQ(s["status"], "error");
+  EXPECT_NE(s["message"].get<std::string>().find("vterm control 127.0.0.1:1"), std::string::npos)
+      << s["message"];
+  EXPECT_NE(read_file(dir_ / "out" / "junit.xml").find("<error message="), std::string::npos);
+}
+
+TEST_F(EngineTest, StationThatCannotStartLeavesTheOthersRunning) {
+  std::string bench = bench_variant("\"${rig_dir}/vterm\", \"--ecr-link\", \"${run_dir}/lane2.ecr\"",
+                                    "\"${rig_dir}/no-such-vterm\", \"--ecr-link\", \"${run_dir}/lane2.ecr\"");
+  std::string output;
+  int rc = rig("run " + kData + "/pass.yaml --bench " + bench + " --out " + out(), &output);
+  EXPECT_EQ(rc, 0) << output;
+  EXPECT_NE(output.find("station lane2: no-such-vterm[lane2]: cannot start: No such file or directory"),
+            std::string::npos)
+      << output;
+  json r = results();
+  EXPECT_EQ(scenario(r, "engine/pass")["station"], "lane1");
+}
+
+TEST_F(EngineTest, FaultsAreRevertedAfterAFailedScenario) {
+  std::string output;
+  // One station, so that the second scenario runs where the first left its faults.
+  int rc = rig("run " + kData + "/paper-out-then-fail.yaml " + kData + "/paper-is-back.yaml --bench " +
+                   kBench + " --jobs 1 --out " + out(),
+               &output);
+  EXPECT_EQ(rc, 1) << output;
+  json r = results();
+  EXPECT_EQ(scenario(r, "engine/paper-out-then-fail")["status"], "fail");
+  const json& back = scenario(r, "engine/paper-is-back");
+  EXPECT_EQ(back["status"], "pass") << back["message"];
+  // The failed scenario's own timeline shows the faults going away.
+  std::string timeline = scenario(r, "engine/paper-out-then-fail")["timeline"].dump();
+  EXPECT_NE(timeline.find("\"state\":\"ok\""), std::string::npos);
+  EXPECT_NE(timeline.find("fault_cleared"), std::string::npos);
+}
+
+TEST_F(EngineTest, SigintRevertsFaultsWritesTheReportAndExits130) {
+  std::string cmd = kRig + " run " + kData + "/long-network-down.yaml " + kData +
+                    "/pass.yaml --bench " + kBench + " --jobs 1 --out " + out();
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // New process group so that only rig gets our SIGINT; output to a file.
+    ::setpgid(0, 0);
+    std::string log = (dir_ / "rig.log").string();
+    std::FILE* f = std::freopen(log.c_str(), "w", stdout);
+    (void)f;
+    ::dup2(STDOUT_FILENO, STDERR_FILENO);
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait until the faults are applied: the run's log says the scenario started, and the
+  // report folder exists; then give the fault steps time to go through.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (read_file(dir_ / "rig.log").find("station lane") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  std::string log = read_file(dir_ / "rig.log");
+  ASSERT_TRUE(WIFEXITED(status)) << log;
+  EXPECT_EQ(WEXITSTATUS(status), 130) << log;
+  json r = results();
+  EXPECT_TRUE(r["interrupted"].get<bool>());
+  const json& s = scenario(r, "engine/long-network-down");
+  EXPECT_EQ(s["status"], "error");
+  EXPECT_EQ(s["message"], "interrupted (SIGINT/SIGTERM); faults reverted");
+  // Both faults were applied, then reverted: network forwarding again, paper back.
+  std::string timeline = s["timeline"].dump();
+  EXPECT_NE(timeline.find("fault_applied"), std::string::npos) << timeline;
+  EXPECT_NE(timeline.find("fault_cleared"), std::string::npos) << timeline;
+  EXPECT_NE(timeline.find("\"cmd\":\"printer.paper\",\"state\":\"ok\""), std::string::npos) << timeline;
+  EXPECT_NE(timeline.find("fixtures restored"), std::string::npos) << timeline;
+  EXPECT_EQ(scenario(r, "engine/pass")["status"], "skipped");
+}
+
+TEST_F(EngineTest, TwoStationsRunInParallel) {
+  std::string output;
+  int rc = rig("run " + kData + "/parallel-a.yaml " + kData + "/parallel-b.yaml --bench " + kBench +
+                   " --out " + out(),
+               &output);
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  const json& a = scenario(r, "engine/parallel-a");
+  const json& b = scenario(r, "engine/parallel-b");
+  EXPECT_NE(a["station"], b["station"]);
+  // Each holds its station at least 1 s (wait 20s x time_scale 0.05); together they took less
+  // than the sum, so they overlapped.
+  double sum = a["duration_ms"].get<double>() + b["duration_ms"].get<double>();
+  EXPECT_GE(a["duration_ms"].get<double>(), 1000.0);
+  EXPECT_LT(r["duration_ms"].get<double>(), sum) << r["duration_ms"] << " vs " << sum;
+}
+
+TEST_F(EngineTest, ConfigurationErrorsExitTwoWithPositions) {
+  fs::path bad = dir_ / "bad.yaml";
+  std::ofstream(bad) << "name: x\nfamily: engine\nsteps:\n  - sael: {amount: \"1.00\"}\n";
+  std::string output;
+  EXPECT_EQ(rig("run " + bad.string() + " --bench " + kBench + " --out " + out(), &output), 2);
+  EXPECT_NE(output.find(bad.string() + ":4:5: unknown step 'sael'"), std::string::npos) << output;
+  EXPECT_EQ(rig("validate " + kData + " --bench " + kBench, &output), 0) << output;
+  EXPECT_NE(output.find("scenario(s) valid for bench virtual"), std::string::npos);
+}
+
+}  // namespace

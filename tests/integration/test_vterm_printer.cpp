@@ -1,0 +1,102 @@
+// vterm's receipt printer (DOMAIN rules 16-17): paper out while printing keeps the sale approved
+// and prints the same receipt after reloading; a reprint is the last receipt, marked duplicate.
+// Each rule on the correct terminal and with the --bug that breaks it.
+#include "tests/integration/vterm_bench.h"
+
+namespace vterm_it {
+namespace {
+
+class VtermPrinter : public VBench, public ::testing::WithParamInterface<bool> {
+ protected:
+  bool buggy() const { return GetParam(); }
+  void start_with(const std::string& bug) {
+    BenchOptions o;
+    if (buggy()) o.bugs = {bug};
+    start(o);
+  }
+  // The slips receipts.get reports for `id`.
+  std::vector<json> slips(const std::string& id) {
+    std::vector<json> out;
+    const json reply = ctl({{"cmd", "receipts.get"}});
+    for (const auto& r : reply["receipts"]) {
+      if (r["id"] == id) out.push_back(r);
+    }
+    return out;
+  }
+};
+
+std::string param_name(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "Bug" : "Correct";
+}
+
+// Rule 16: the paper runs out in the middle of the receipt.
+TEST_P(VtermPrinter, Rule16PaperOutKeepsTheSaleAndReprintsTheSameReceipt) {
+  start_with("receipt-lost-on-paper-out");
+  ctl({{"cmd", "printer.paper"}, {"state", "low"}, {"lines_left", 3}});
+  const std::size_t from = ecr().mark();
+  Message r = card_sale("T1", "9.00");
+  EXPECT_EQ(r.get("status"), "APPROVED") << "paper out does not undo the sale";
+  expect(is_event("PAPER_OUT"), "PAPER_OUT", from);
+  expect_prompt("RELOAD_PAPER", from);
+  EXPECT_EQ(ecr().count(is_receipt("T1"), from), 0u) << "a torn slip is not a receipt";
+  EXPECT_EQ(ledger()["debits"], 1);
+  auto torn = slips("T1");
+  ASSERT_EQ(torn.size(), 1u);
+  EXPECT_EQ(torn[0]["complete"], false);
+
+  const std::size_t reload = ecr().mark();
+  ctl({{"cmd", "printer.paper"}, {"state", "ok"}});
+  expect(is_event("PAPER_LOADED"), "PAPER_LOADED", reload);
+  if (!buggy()) {
+    Message slip = expect(is_receipt("T1"), "RECEIPT T1 after reloading", reload);
+    EXPECT_EQ(slip.get("copy"), "original");
+    auto all = slips("T1");
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[1]["complete"], true);
+    EXPECT_NE(all[1]["text"].get<std::string>().find("AMOUNT 9.00 156"), std::string::npos);
+  } else {
+    EXPECT_TRUE(absent(is_receipt("T1"), reload)) << "the defect printed the receipt";
+    EXPECT_EQ(slips("T1").size(), 1u);
+  }
+}
+
+// Rule 17: REPRINT prints the last receipt only, marked as a duplicate.
+TEST_P(VtermPrinter, Rule17ReprintIsTheLastReceiptMarkedDuplicate) {
+  start_with("reprint-not-marked");
+  ASSERT_EQ(card_sale("T1", "1.00").get("status"), "APPROVED");
+  ASSERT_EQ(card_sale("T2", "2.00").get("status"), "APPROVED");
+  const std::size_t from = ecr().mark();
+  command("REPRINT", "R1");
+  Message slip =
+      expect([](const Message& m) { return m.name == "RECEIPT" && m.get("ref") == "R1"; },
+             "RECEIPT for REPRINT", from);
+  EXPECT_EQ(slip.get("id"), "T2") << "the last receipt only";
+  const std::string text = slip.get("text").value_or("");
+  EXPECT_NE(text.find("AMOUNT 2.00"), std::string::npos);
+  auto printed = slips("T2");
+  ASSERT_EQ(printed.size(), 2u);
+  if (!buggy()) {
+    EXPECT_EQ(slip.get("copy"), "duplicate");
+    EXPECT_EQ(text.rfind("*** DUPLICATE COPY ***", 0), 0u) << text;
+    EXPECT_EQ(printed[1]["copy"], "duplicate");
+  } else {
+    EXPECT_EQ(slip.get("copy"), "original") << "the defect prints a second original";
+    EXPECT_EQ(text.find("DUPLICATE"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermPrinter, ::testing::Values(false, true), param_name);
+
+class VtermPrinterPlain : public VBench {};
+
+TEST_F(VtermPrinterPlain, Rule17NothingToReprintIsRefused) {
+  start();
+  const std::size_t from = ecr().mark();
+  command("REPRINT", "R1");
+  Message r = result("R1", from);
+  EXPECT_EQ(r.get("status"), "FAILED");
+  EXPECT_EQ(r.get("rc"), "NF");
+}
+
+}  // namespace
+}  // namespace vterm_it

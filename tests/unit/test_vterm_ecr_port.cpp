@@ -1,0 +1,128 @@
+// vterm's ECR port (ecr_port.h): the pty's power switch and the outbox that sends the
+// firmware's messages through the link layer.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "fixtures/sim/vterm/ecr_port.h"
+
+namespace vterm {
+namespace {
+
+using Message = rig::protocol::ecr::Message;
+using namespace std::chrono_literals;
+
+TEST(VtermPoweredPty, WithoutPowerNothingGoesEitherWay) {
+  PoweredPty pty;
+  ASSERT_TRUE(pty.open().ok());
+  rig::link::PtyLink peer(pty.slave_path());
+  ASSERT_TRUE(peer.open().ok());
+
+  ASSERT_TRUE(peer.write("abc", rig::link::after(2s)).ok());
+  auto in = pty.read(rig::link::after(2s));
+  ASSERT_TRUE(in.status.ok());
+  EXPECT_EQ(in.bytes, "abc");
+
+  pty.set_powered(false);
+  ASSERT_TRUE(peer.write("lost", rig::link::after(2s)).ok());
+  EXPECT_EQ(pty.read(rig::link::after(200ms)).status.code, rig::link::IoStatus::timeout);
+  ASSERT_TRUE(pty.write("dropped", rig::link::after(2s)).ok());
+  EXPECT_EQ(peer.read(rig::link::after(200ms)).status.code, rig::link::IoStatus::timeout);
+
+  pty.set_powered(true);
+  ASSERT_TRUE(peer.write("back", rig::link::after(2s)).ok());
+  in = pty.read(rig::link::after(2s));
+  ASSERT_TRUE(in.status.ok());
+  EXPECT_EQ(in.bytes, "back");
+}
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  OutboxTest() {
+    EXPECT_TRUE(pty_.open().ok());
+    rig::terminal::EcrLinkOptions o;
+    o.ack_timeout = 100ms;
+    o.byte_timeout = 50ms;
+    link_ = std::make_unique<rig::terminal::EcrLink>(pty_, o);
+    EXPECT_TRUE(link_->open().ok());
+    outbox_ = std::make_unique<Outbox>(*link_);
+    outbox_->set_on_error([this](const std::string& name) {
+      std::lock_guard<std::mutex> lock(mu_);
+      errors_.push_back(name);
+    });
+    outbox_->start();
+  }
+  ~OutboxTest() override {
+    link_->abort();
+    outbox_->stop();
+    link_->close();
+  }
+  static Message event(const std::string& name) {
+    Message m("EVENT");
+    m.set("name", name);
+    return m;
+  }
+
+  PoweredPty pty_;
+  std::unique_ptr<rig::terminal::EcrLink> link_;
+  std::unique_ptr<Outbox> outbox_;
+  std::mutex mu_;
+  std::vector<std::string> errors_;
+};
+
+TEST_F(OutboxTest, SendsInOrderToAnAcknowledgingPeer) {
+  rig::terminal::EcrLink peer(std::make_unique<rig::link::PtyLink>(pty_.slave_path()));
+  ASSERT_TRUE(peer.open().ok());
+  for (const char* n : {"A", "B", "C"}) outbox_->send(event(n));
+  for (const char* n : {"A", "B", "C"}) {
+    auto in = peer.receive(rig::link::after(5s));
+    ASSERT_TRUE(in.status.ok()) << in.status.message;
+    EXPECT_EQ(in.message.get("name"), n);
+  }
+  EXPECT_EQ(outbox_->failures(), 0u);
+}
+
+TEST_F(OutboxTest, AFrameNobodyAcknowledgesIsDroppedAndReportedOnce) {
+  // Nobody on the line: the first message fails after its attempts, what was queued behind it
+  // is dropped, and a LINK_ERROR event is tried once.
+  outbox_->send(event("FIRST"));
+  outbox_->send(event("SECOND"));
+  rig::link::PtyLink raw(pty_.slave_path());
+  ASSERT_TRUE(raw.open().ok());
+  std::string seen;
+  const auto deadline = rig::link::after(5s);
+  while (seen.find("LINK_ERROR") == std::string::npos) {
+    auto chunk = raw.read(deadline);
+    ASSERT_TRUE(chunk.status.ok()) << "no LINK_ERROR frame: " << seen;
+    seen += chunk.bytes;
+  }
+  EXPECT_EQ(seen.find("SECOND"), std::string::npos) << "the backlog should have been dropped";
+  EXPECT_NE(seen.find("detail=EVENT not acknowledged"), std::string::npos);
+  // Let the LINK_ERROR fail too; it is not repeated.
+  std::string more;
+  while (true) {
+    auto chunk = raw.read(rig::link::after(600ms));
+    if (!chunk.status.ok()) break;
+    more += chunk.bytes;
+  }
+  EXPECT_EQ(outbox_->failures(), 2u);
+  std::lock_guard<std::mutex> lock(mu_);
+  EXPECT_EQ(errors_, (std::vector<std::string>{"EVENT", "EVENT"}));
+}
+
+TEST_F(OutboxTest, DisabledOutboxDropsEverything) {
+  outbox_->set_enabled(false);
+  outbox_->send(event("OFF"));
+  EXPECT_EQ(outbox_->queued(), 0u);
+  outbox_->set_enabled(true);
+  rig::terminal::EcrLink peer(std::make_unique<rig::link::PtyLink>(pty_.slave_path()));
+  ASSERT_TRUE(peer.open().ok());
+  outbox_->send(event("ON"));
+  auto in = peer.receive(rig::link::after(5s));
+  ASSERT_TRUE(in.status.ok());
+  EXPECT_EQ(in.message.get("name"), "ON");
+}
+
+}  // namespace
+}  // namespace vterm

@@ -1,0 +1,130 @@
+// vterm's command line (fixtures/sim/vterm/options.h) and firmware defect names (bugs.h).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "fixtures/sim/vterm/bugs.h"
+#include "fixtures/sim/vterm/options.h"
+
+namespace vterm {
+namespace {
+
+std::vector<std::string> base() {
+  return {
+      "--ecr-link", "/tmp/ecr", "--host", "127.0.0.1:5000", "--wallet", "http://127.0.0.1:5001/",
+      "--tid",      "RIG00001", "--mid",  "POSRIG000000001"};
+}
+
+std::string error_of(const std::vector<std::string>& args) {
+  try {
+    parse_options(args);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(VtermOptions, ParsesACompleteCommandLine) {
+  auto args = base();
+  for (std::string a : {"--control=127.0.0.1:7000", "--state", "/tmp/flash", "--time-scale", "0.05",
+                        "--bug", "no-reversal,swipe-chip-card", "--bug=ignores-pin-limit"}) {
+    args.push_back(a);
+  }
+  Options o = parse_options(args);
+  EXPECT_EQ(o.ecr_link, "/tmp/ecr");
+  EXPECT_EQ(o.host.host, "127.0.0.1");
+  EXPECT_EQ(o.host.port, 5000);
+  EXPECT_EQ(o.wallet.port, 5001);
+  EXPECT_EQ(o.control.port, 7000);
+  EXPECT_EQ(o.state_dir, "/tmp/flash");
+  EXPECT_DOUBLE_EQ(o.time_scale, 0.05);
+  EXPECT_EQ(o.bugs,
+            (std::vector<Bug>{Bug::no_reversal, Bug::swipe_chip_card, Bug::ignores_pin_limit}));
+  EXPECT_EQ(o.operator_password, "0000");
+  EXPECT_EQ(o.supervisor_password, "9999");
+}
+
+TEST(VtermOptions, ErrorsNameTheProblem) {
+  auto with = [](std::vector<std::string> extra) {
+    auto a = base();
+    a.insert(a.end(), extra.begin(), extra.end());
+    return error_of(a);
+  };
+  EXPECT_EQ(with({"--hots", "x"}), "unknown option '--hots'");
+  EXPECT_EQ(with({"--bug", "no-reversals"}).substr(0, 45),
+            "unknown bug 'no-reversals' (known: no-reversa");
+  EXPECT_EQ(with({"--time-scale", "fast"}),
+            "--time-scale: expected a number above 0 (at most 1000), got 'fast'");
+  EXPECT_EQ(with({"--control", "localhost"}), "--control: expected HOST:PORT, got 'localhost'");
+  EXPECT_EQ(with({"--control", "127.0.0.1:70000"}), "--control: port '70000' is not 0 to 65535");
+  EXPECT_EQ(with({"--operator-password", "12"}), "--operator-password: expected 4 to 8 digits");
+  EXPECT_EQ(with({"--operator-password", "9999"}),
+            "the operator and supervisor passwords must differ");
+  EXPECT_EQ(with({"--state"}), "--state: missing value");
+  EXPECT_EQ(with({"--tid", "X"}), "--tid given twice");
+  EXPECT_EQ(error_of({"--ecr-link", "/x", "--host", "127.0.0.1:1"}),
+            "missing --wallet http://HOST:PORT");
+  auto bad_wallet = base();
+  bad_wallet[5] = "https://127.0.0.1:5001";
+  EXPECT_EQ(error_of(bad_wallet),
+            "--wallet: expected http://HOST:PORT, got 'https://127.0.0.1:5001'");
+  auto bad_tid = base();
+  bad_tid[7] = "TERM-0001";
+  EXPECT_EQ(error_of(bad_tid), "--tid: expected 1 to 8 letters or digits, got 'TERM-0001'");
+}
+
+TEST(VtermOptions, Ipv6NeedsBrackets) {
+  EXPECT_EQ(parse_endpoint("--host", "[::1]:80").host, "::1");
+  EXPECT_THROW(parse_endpoint("--host", "::1:80"), UsageError);
+}
+
+TEST(VtermOptions, CardsAreFoundFromTheEnvironmentOrBesideTheBuild) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("vterm-opt-" + std::to_string(::getpid()));
+  fs::create_directories(root / "src" / "fixtures" / "cards");
+  fs::create_directories(root / "out");
+  std::ofstream(root / "out" / "CMakeCache.txt")
+      << "FOO:BOOL=ON\nCMAKE_HOME_DIRECTORY:INTERNAL=" << (root / "src").string() << "\n";
+  ::unsetenv("POSRIG_CARDS");
+  EXPECT_EQ(find_cards_dir((root / "out" / "vterm").string()),
+            (root / "src" / "fixtures" / "cards").string());
+  EXPECT_EQ(find_cards_dir((root / "src" / "build" / "vterm").string()),
+            (root / "src" / "fixtures" / "cards").string());
+  EXPECT_EQ(find_cards_dir((root / "nowhere" / "vterm").string()), "");
+  ::setenv("POSRIG_CARDS", "/some/cards", 1);
+  EXPECT_EQ(find_cards_dir((root / "out" / "vterm").string()), "/some/cards");
+  ::unsetenv("POSRIG_CARDS");
+  fs::remove_all(root);
+}
+
+TEST(VtermBugs, EveryBugHasANameAndARuleAndParsesBack) {
+  EXPECT_EQ(known_bugs().size(), 19u);
+  for (const auto& b : known_bugs()) {
+    EXPECT_EQ(parse_bug(b.name), b.bug) << b.name;
+    EXPECT_GE(b.rule, 1);
+    EXPECT_LE(b.rule, 21);
+    EXPECT_FALSE(b.what.empty());
+  }
+  EXPECT_FALSE(parse_bug("declines-as-approved").has_value());
+  EXPECT_EQ(info(Bug::reprint_not_marked).rule, 17);
+  EXPECT_EQ(bug_names().substr(0, 29), "no-reversal, fields-90-wrong,");
+}
+
+TEST(VtermBugs, SetClearAndNamesInRuleOrder) {
+  BugSet s;
+  EXPECT_TRUE(s.empty());
+  s.set(Bug::no_operator_lockout);
+  s.set(Bug::no_reversal);
+  EXPECT_TRUE(s.has(Bug::no_reversal));
+  EXPECT_FALSE(s.has(Bug::swipe_chip_card));
+  EXPECT_EQ(s.names(), (std::vector<std::string>{"no-reversal", "no-operator-lockout"}));
+  s.clear(Bug::no_reversal);
+  EXPECT_EQ(s.names(), std::vector<std::string>{"no-operator-lockout"});
+  s.clear_all();
+  EXPECT_TRUE(s.empty());
+}
+
+}  // namespace
+}  // namespace vterm
