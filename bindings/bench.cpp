@@ -9,6 +9,7 @@
 
 #include "bindings/handles.h"
 #include "bindings/posrig_py.h"
+#include "rig/engine/plan.h"
 #include "rig/engine/station.h"
 #include "rig/link/serial.h"
 #include "rig/scenario/catalogue.h"
@@ -27,32 +28,6 @@ namespace {
 bool has_vterm(const std::string& dir) {
   std::error_code ec;
   return !dir.empty() && fs::is_regular_file(fs::path(dir) / "vterm", ec);
-}
-
-// Faults and fixture actions of `sc` that no station of `b` wires: such a scenario could not
-// run anywhere, which `rig run` reports before it starts anything (exit code 2).
-std::vector<rig::ConfigIssue> unsupported(const bench::Bench& b, const scenario::Scenario& sc) {
-  std::vector<rig::ConfigIssue> issues;
-  for (const auto& step : sc.steps) {
-    std::string family;
-    if (step.name == "fault" || step.name == "clear") {
-      std::string f = step.args.value("fault", "all");
-      if (f == "all") continue;
-      family = engine::family_of(f);
-    } else if (const auto* info = scenario::find_step(step.name)) {
-      family = info->family;
-      if (step.name == "sale" && step.args.contains("card")) family = "card";
-    }
-    if (family.empty() || family == "ecr") continue;
-    bool any = false;
-    for (const auto& st : b.stations) any = any || st.faults.count(family) > 0;
-    if (!any) {
-      issues.push_back({step.loc.file, step.loc.line, step.loc.column,
-                        step.name + " needs a " + family + " fixture, and no station of bench '" +
-                            b.name + "' wires one"});
-    }
-  }
-  return issues;
 }
 
 }  // namespace
@@ -262,7 +237,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   }
   std::vector<rig::ConfigIssue> problems;
   for (const auto& sc : selected) {
-    auto p = unsupported(b, sc);
+    auto p = rig::engine::unwired_steps(b, sc);
     problems.insert(problems.end(), p.begin(), p.end());
   }
   if (!problems.empty()) throw rig::ConfigError(std::move(problems));

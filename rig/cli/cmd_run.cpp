@@ -17,6 +17,7 @@
 #include "rig/bench/card_profile.h"
 #include "rig/cli/commands.h"
 #include "rig/engine/controller.h"
+#include "rig/engine/plan.h"
 #include "rig/engine/station.h"
 #include "rig/process/supervisor.h"
 #include "rig/scenario/catalogue.h"
@@ -156,28 +157,9 @@ int load(const Selection& s, Loaded& out) {
   return kPassed;
 }
 
-// Faults and fixture actions a scenario needs, checked against what the bench wires: a
-// scenario that no station can run is a configuration error, found before anything starts.
 std::vector<std::string> unsupported(const bench::Bench& bench, const scenario::Scenario& sc) {
   std::vector<std::string> problems;
-  for (const auto& step : sc.steps) {
-    std::string family;
-    if (step.name == "fault" || step.name == "clear") {
-      std::string f = step.args.value("fault", "all");
-      if (f == "all") continue;
-      family = engine::family_of(f);
-    } else if (const auto* info = scenario::find_step(step.name)) {
-      family = info->family;
-      if (step.name == "sale" && step.args.contains("card")) family = "card";
-    }
-    if (family.empty() || family == "ecr") continue;
-    bool any = false;
-    for (const auto& st : bench.stations) any = any || st.faults.count(family) > 0;
-    if (!any) {
-      problems.push_back(step.loc.to_string() + ": " + step.name + " needs a " + family +
-                         " fixture, and no station of bench '" + bench.name + "' wires one");
-    }
-  }
+  for (const auto& issue : engine::unwired_steps(bench, sc)) problems.push_back(issue.to_string());
   return problems;
 }
 
