@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "rig/process/supervisor.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -223,6 +225,24 @@ TEST_F(EngineTest, TwoStationsRunInParallel) {
   double sum = a["duration_ms"].get<double>() + b["duration_ms"].get<double>();
   EXPECT_GE(a["duration_ms"].get<double>(), 1000.0);
   EXPECT_LT(r["duration_ms"].get<double>(), sum) << r["duration_ms"] << " vs " << sum;
+}
+
+TEST_F(EngineTest, BenchUpPrintsStationsAndStopsOnSigterm) {
+  rig::process::Spec spec;
+  spec.argv = {kRig, "bench", "up", "--bench", kBench};
+  rig::process::Child child(spec);
+  ASSERT_TRUE(child.start());
+  auto ready = child.wait_for_line(std::regex("^READY$"), rig::process::after(std::chrono::seconds(30)));
+  ASSERT_TRUE(ready.status) << ready.status.message;
+  std::string lines;
+  for (const auto& l : child.lines()) lines += l.text + "\n";
+  EXPECT_NE(lines.find("station=lane1 ecr=/dev/pts/"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("station=lane2 ecr=/dev/pts/"), std::string::npos) << lines;
+  EXPECT_NE(lines.find(" proxy=127.0.0.1:"), std::string::npos) << lines;
+  ::kill(child.pid(), SIGTERM);
+  auto status = child.wait_exit(rig::process::after(std::chrono::seconds(20)));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->code, 0) << status->describe();
 }
 
 TEST_F(EngineTest, ConfigurationErrorsExitTwoWithPositions) {
