@@ -331,15 +331,19 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
     m.set("id", id);
     sr.summary = n + " " + id;
     send(m, true);
-  } else if (n == "last" || n == "reprint" || n == "status" || n == "reset") {
+  } else if (n == "last" || n == "reprint" || n == "status" || n == "reset" || n == "login" ||
+             n == "unlock") {
     std::string id = new_id();
-    Message m(n == "last" ? "LAST" : n == "reprint" ? "REPRINT" : n == "status" ? "STATUS" : "RESET");
+    std::string name = n;
+    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    Message m(name);
     m.set("id", id);
     sr.summary = n;
-    bool transaction = n == "last" || n == "reprint";
+    bool transaction = n != "status" && n != "reset";
     if (transaction) {
       txn_id_ = id;
-      txn_any_id_ = true;
+      // LAST and REPRINT answer with the original transaction's id.
+      txn_any_id_ = n == "last" || n == "reprint";
     }
     send(m, transaction);
   } else if (n == "fault") {
@@ -518,6 +522,7 @@ std::string Session::Impl::check(const Step& step) {
       return es.size();
     };
     std::string what = std::string(kind == "event" ? "EVENT " : "PROMPT ") + name;
+    if (a.contains("tries_left")) what += " tries_left=" + fields_text({{"", a["tries_left"]}}).substr(1);
     if (!before.empty()) what += " before " + before;
     if (!after.empty()) what += " after " + after;
     auto relevant = [&](const Entry& e) {

@@ -82,7 +82,7 @@ TEST(ScenarioLoad, EveryStepAndExpectation) {
   }
   EXPECT_EQ(triggers.size(), 6u);
 
-  ASSERT_EQ(s.steps.size(), 38u);
+  ASSERT_EQ(s.steps.size(), 40u);
   auto step = [&](std::size_t i) -> const rig::scenario::Step& { return s.steps.at(i); };
   auto args = [&](std::size_t i) { return step(i).args.dump(); };
 
@@ -265,18 +265,18 @@ TEST(ScenarioErrors, StepItems) {
                   kExpect),
       (std::vector<std::string>{
           "s.yaml:4:5: unknown step 'sael' (known: sale, refund, query, last, reprint, cancel, "
-          "status, reset, fault, clear, card, scan, scanner, keys, paper, power, wait, expect)",
+          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect)",
           "s.yaml:5:5: unknown step 'lats' (known: sale, refund, query, last, reprint, cancel, "
-          "status, reset, fault, clear, card, scan, scanner, keys, paper, power, wait, expect)",
+          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect)",
           "s.yaml:7:5: a step has exactly one of: sale, refund, query, last, reprint, cancel, "
-          "status, reset, fault, clear, card, scan, scanner, keys, paper, power, wait, expect; "
+          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect; "
           "found 'sale' and 'card'",
           "s.yaml:8:5: step 'sale' needs a value: sale: {amount, method, card?, code?, "
           "currency?, id?}",
           "s.yaml:9:11: step 'last' takes no arguments, got a mapping",
           "s.yaml:10:5: expected a step, got a list",
           "s.yaml:11:5: a step needs one of: sale, refund, query, last, reprint, cancel, status, "
-          "reset, fault, clear, card, scan, scanner, keys, paper, power, wait, expect",
+          "reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect",
           "s.yaml:12:5: step 'fault' needs a value: fault: NAME (+ when:, for:, the fault's "
           "parameters)",
           "s.yaml:14:5: step 'keys' needs a value: keys: [\"1\", \"2\", \"ENTER\"]"}));
@@ -296,7 +296,7 @@ TEST(ScenarioErrors, KeysBesideAStep) {
                         "    amount: 1\n"),
             (std::vector<std::string>{
                 "s.yaml:8:5: a step has exactly one of: sale, refund, query, last, reprint, "
-                "cancel, status, reset, fault, clear, card, scan, scanner, keys, paper, power, "
+                "cancel, status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
                 "wait, expect; found 'sale' and 'card'",
                 "s.yaml:10:5: 'within' goes inside expect: {…, within: …}",
                 "s.yaml:12:5: 'within' is only for expect steps",
@@ -631,7 +631,7 @@ TEST(ScenarioFiles, IssuesOfEveryFileInOneError) {
   EXPECT_EQ(load_issues({kData + "/bad"}),
             (std::vector<std::string>{
                 kData + "/bad/a-unknown-step.yaml:4:5: unknown step 'sael' (known: sale, refund, "
-                        "query, last, reprint, cancel, status, reset, fault, clear, card, scan, "
+                        "query, last, reprint, cancel, status, reset, login, unlock, fault, clear, card, scan, "
                         "scanner, keys, paper, power, wait, expect)",
                 kData + "/bad/c-two-errors.yaml:2:9: bad family 'Card': expected lower-case "
                         "letters, digits and '-', e.g. reversal",
@@ -876,7 +876,7 @@ TEST(StepLoad, MistakesHaveTheTextsOfAFile) {
   EXPECT_EQ(one_step_issues("sael: {}"),
             (std::vector<std::string>{
                 "script.py:1:1: unknown step 'sael' (known: sale, refund, query, last, reprint, "
-                "cancel, status, reset, fault, clear, card, scan, scanner, keys, paper, power, "
+                "cancel, status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
                 "wait, expect)"}));
   EXPECT_EQ(one_step_issues("sale: {amount: \"1.5\", method: card}"),
             (std::vector<std::string>{"script.py:1:16: expected an amount with two fraction "
