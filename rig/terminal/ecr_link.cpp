@@ -153,6 +153,13 @@ void EcrLink::notify(const EcrFrameEvent& event) {
   }
 }
 
+void EcrLink::misbehave(int frames_with_bad_lrc, int acks_to_withhold, int noise_bytes) {
+  std::lock_guard<std::mutex> lk(mu_);
+  bad_lrc_left_ = frames_with_bad_lrc;
+  acks_to_withhold_ = acks_to_withhold;
+  noise_left_ = noise_bytes;
+}
+
 Status EcrLink::write_control(char byte) {
   EcrFrameEvent e;
   e.direction = EcrFrameEvent::Direction::out;
@@ -236,10 +243,23 @@ EcrSent EcrLink::send(const Message& message, Deadline deadline) {
     e.at = Clock::now();
     e.attempt = attempt;
     notify(e);
+    // Injected faults (misbehave()): garbage ahead of the frame, or a frame with a wrong LRC.
+    std::string wire = frame;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (noise_left_ > 0) {
+        wire = std::string(static_cast<std::size_t>(noise_left_), '\x7f') + wire;
+        noise_left_ = 0;
+      }
+      if (bad_lrc_left_ > 0) {
+        --bad_lrc_left_;
+        wire.back() = static_cast<char>(wire.back() ^ 0x5a);
+      }
+    }
     Status w;
     {
       std::lock_guard<std::mutex> lk(write_mu_);
-      w = link_->write(frame, deadline);
+      w = link_->write(wire, deadline);
     }
     const Clock::time_point written = Clock::now();
     if (!w) {
@@ -459,7 +479,15 @@ void EcrLink::handle_frame(const std::string& payload, Clock::time_point at) {
   e.duplicate = duplicate;
   notify(e);
   // ACK before delivery: the sender's wait is what bounds the exchange.
-  write_control(ecr::kAck);
+  bool withhold = false;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (acks_to_withhold_ > 0) {
+      --acks_to_withhold_;
+      withhold = true;
+    }
+  }
+  if (!withhold) write_control(ecr::kAck);
   if (duplicate) {
     return;
   }

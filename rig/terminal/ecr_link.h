@@ -153,6 +153,13 @@ class EcrLink {
   EcrReceived receive(Deadline deadline);
 
   EcrCounters counters() const;
+
+  // Deliberate misbehaviour of this end, for the controller's `ecr.*` faults (DOMAIN rules
+  // 18-19): the next `frames` frame writes carry a wrong LRC (the peer must NAK them); the next
+  // `acks` good frames from the peer are not ACKed (the peer must resend the identical frame);
+  // `noise` bytes of garbage go out before the next frame (the peer must skip them). Zero
+  // clears. Thread-safe.
+  void misbehave(int frames_with_bad_lrc, int acks_to_withhold, int noise_bytes);
   const EcrLinkOptions& options() const { return options_; }
   std::string name() const { return link_->name(); }
 
@@ -192,6 +199,9 @@ class EcrLink {
   bool have_last_ = false;
   std::string last_name_, last_id_, last_seq_;
   EcrCounters counters_;
+  int bad_lrc_left_ = 0;      // misbehave(): frames to corrupt
+  int acks_to_withhold_ = 0;  // misbehave(): ACKs to leave out
+  int noise_left_ = 0;        // misbehave(): garbage bytes before the next frame
 
   std::thread reader_;
 };

@@ -74,17 +74,24 @@ class RigEcrTerminal : public TerminalDriver {
 
   // The `ecr` fault family.
   bool supports(const std::string& action) const override {
-    return action == "ecr.disconnect";
+    return action == "ecr.disconnect" || action == "ecr.bad_lrc" || action == "ecr.no_ack" ||
+           action == "ecr.noise";
   }
-  fault::Outcome act(const std::string& action, const json&, const scenario::Trigger*,
+  fault::Outcome act(const std::string& action, const json& params, const scenario::Trigger*,
                      std::chrono::milliseconds, rig::link::Deadline) override {
     if (action == "ecr.disconnect") {
       close();
       return fault::Outcome::success();
     }
-    return fault::Outcome::failure("rig-ecr: cannot inject " + action);
+    // Faults of the controller's own end of the link: what the terminal must cope with.
+    int count = params.value("count", 1);
+    if (action == "ecr.bad_lrc") link_->misbehave(count, 0, 0);
+    if (action == "ecr.no_ack") link_->misbehave(0, count, 0);
+    if (action == "ecr.noise") link_->misbehave(0, 0, params.value("bytes", 16));
+    return fault::Outcome::success();
   }
   fault::Outcome revert(const std::string& fault, rig::link::Deadline deadline) override {
+    if (fault != "ecr.disconnect") link_->misbehave(0, 0, 0);
     if (fault == "ecr.disconnect") {
       rig::link::Status s = open(deadline);
       if (!s) return fault::Outcome::failure(s.message);
@@ -92,6 +99,7 @@ class RigEcrTerminal : public TerminalDriver {
     return fault::Outcome::success();
   }
   fault::Outcome restore(rig::link::Deadline deadline) override {
+    link_->misbehave(0, 0, 0);
     if (!link_->is_open()) {
       rig::link::Status s = open(deadline);
       if (!s) return fault::Outcome::failure(s.message);

@@ -659,3 +659,43 @@ TEST(EcrLinkState, PeerHangUpIsReportedAfterQueuedMessages) {
 }
 
 }  // namespace
+
+namespace {
+
+// misbehave(): the controller's deliberate faults (ecr.bad_lrc, ecr.no_ack, ecr.noise) and
+// what a correct peer does with them.
+TEST_F(EcrLinkPair, BadLrcOnPurposeIsNakedThenTheResendIsDeliveredOnce) {
+  controller_->misbehave(1, 0, 0);
+  EcrSent sent = controller_->send(sale("T7"), after(kLong));
+  ASSERT_TRUE(sent.status.ok()) << sent.status.message;
+  EXPECT_EQ(sent.attempts, 2);
+  EcrReceived got = terminal_->receive(after(kLong));
+  ASSERT_TRUE(got.status.ok()) << got.status.message;
+  EXPECT_EQ(got.message, sale("T7"));
+  EXPECT_EQ(terminal_->counters().naks_sent, 1u);
+  EXPECT_EQ(terminal_->counters().delivered, 1u);
+}
+
+TEST_F(EcrLinkPair, WithheldAckMakesThePeerResendAndTheDuplicateIsDropped) {
+  controller_->misbehave(0, 1, 0);
+  ecr::Message event("EVENT");
+  event.set("name", "BOOT");
+  EcrSent sent = terminal_->send(event, after(kLong));
+  ASSERT_TRUE(sent.status.ok()) << sent.status.message;
+  EXPECT_EQ(sent.attempts, 2);
+  EcrReceived got = controller_->receive(after(kLong));
+  ASSERT_TRUE(got.status.ok());
+  EXPECT_EQ(controller_->counters().duplicates_dropped, 1u);
+  EXPECT_EQ(controller_->counters().delivered, 1u);
+}
+
+TEST_F(EcrLinkPair, NoiseOnPurposeIsSkippedByThePeer) {
+  controller_->misbehave(0, 0, 12);
+  EcrSent sent = controller_->send(sale("T8"), after(kLong));
+  ASSERT_TRUE(sent.status.ok()) << sent.status.message;
+  EXPECT_EQ(sent.attempts, 1);
+  ASSERT_TRUE(terminal_->receive(after(kLong)).status.ok());
+  EXPECT_EQ(terminal_->counters().noise_bytes, 12u);
+}
+
+}  // namespace
