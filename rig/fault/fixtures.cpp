@@ -63,6 +63,8 @@ class VtermFixture : public FixtureDriver {
     } else if (action == "printer.paper_out" || action == "printer.paper_low") {
       cmd = "printer.paper";
       request = {{"state", action == "printer.paper_out" ? "out" : "low"}};
+      // paper_low may say how many lines are left before the roll ends mid-receipt.
+      if (params.is_object() && params.contains("lines_left")) request["lines_left"] = params["lines_left"];
       is_fault = true;
     } else if (action == "power.cut") {
       is_fault = true;
@@ -178,8 +180,10 @@ class VhostFixture : public FixtureDriver {
         copy("ms", "ms");
       } else if (action == "host.no_response") {
         rule["action"] = "no_response";
+        copy("apply", "apply");
       } else {
         rule["action"] = "refuse_reversal";
+        copy("answer", "answer");
       }
     } else {
       rule["target"] = "wallet";
@@ -188,10 +192,15 @@ class VhostFixture : public FixtureDriver {
       if (action == "wallet.userpaying") {
         rule["action"] = "userpaying";
         copy("seconds", "seconds");
+        copy("then", "then");
       } else if (action == "wallet.systemerror") {
         rule["action"] = "system_error";
+        copy("endpoint", "endpoint");
+        copy("apply", "apply");
       } else if (action == "wallet.no_response") {
         rule["action"] = "no_response";
+        copy("endpoint", "endpoint");
+        copy("apply", "apply");
       } else {
         rule["action"] = "reverse_fail";
         rule["endpoint"] = "reverse";

@@ -149,9 +149,10 @@ Outcome NetworkFixture::act(const std::string& action, const json& p,
     spec.slice_gap = Millis(p.value("gap_ms", 0));
   }
   if (*kind == FaultKind::corrupt) {
-    if (p.contains("probability")) {
-      spec.corrupt_byte_probability = p.value("probability", 0.0);
-      spec.probability = 1.0;
+    // `byte_probability` (each byte's chance) or `bytes` (a count per message); `probability`
+    // stays the chance that a message is corrupted at all (docs/scenarios.md).
+    if (p.contains("byte_probability")) {
+      spec.corrupt_byte_probability = p.value("byte_probability", 0.0);
     } else {
       spec.corrupt_bytes = p.value("bytes", 1u);
     }
