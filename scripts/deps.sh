@@ -4,7 +4,7 @@
 set -euo pipefail
 
 POSRIG_PACKAGES=(
-  build-essential cmake ninja-build pkg-config clang
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev
   libserialport-dev
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
