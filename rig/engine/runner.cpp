@@ -103,7 +103,7 @@ class Session::Impl {
   // Checks: return "" when the expectation held, else the failure text.
   std::string check(const Step& step);
   std::string check_with_wait(const Step& step, const std::string& what,
-                              const std::function<std::string(const std::vector<Entry>&, bool)>& eval,
+                              const std::function<std::string(const std::vector<Entry>&)>& eval,
                               bool positive);
   std::string check_ledger(const Step& step);
   std::string check_state(const Step& step);
@@ -127,7 +127,6 @@ class Session::Impl {
   std::vector<std::thread> watchers_;
   std::atomic<bool> stop_watchers_{false};
   std::vector<std::string> watcher_errors_;
-  std::set<std::string> applied_;  // faults applied, for the record
 };
 
 std::string Session::Impl::new_id() {
@@ -224,7 +223,6 @@ void Session::Impl::arm_fault(const Step& step) {
   }
   milliseconds hold = step.hold ? scaled(*step.hold) : milliseconds(0);
   fault::FixtureDriver& f = fixture(name);
-  applied_.insert(name);
   const Trigger& when = step.when;
   if (when.kind == Trigger::Kind::now ||
       ((when.kind == Trigger::Kind::host_message || when.kind == Trigger::Kind::wallet_message) &&
@@ -236,7 +234,7 @@ void Session::Impl::arm_fault(const Step& step) {
       // Drivers that cannot time a fault themselves: the engine clears it after `for`.
       fault::FixtureDriver* fp = &f;
       watchers_.emplace_back([this, fp, name, hold] {
-        tl_->wait_until([](const std::vector<Entry>&) { return false; }, Clock::now() + hold);
+        sleep_for(hold);
         if (!stop_watchers_) fp->revert(name, link::after(std::chrono::seconds(10)));
       });
     }
@@ -252,7 +250,7 @@ void Session::Impl::arm_fault(const Step& step) {
   milliseconds delay = scaled(when.delay);
   watchers_.emplace_back([this, fp, name, params, hold, when, from, delay] {
     if (when.kind == Trigger::Kind::after) {
-      tl_->wait_until([](const std::vector<Entry>&) { return false; }, Clock::now() + delay);
+      sleep_for(delay);
     } else {
       EntryKind kind = when.kind == Trigger::Kind::event ? EntryKind::event : EntryKind::prompt;
       const char* key = when.kind == Trigger::Kind::event ? "name" : "kind";
@@ -275,7 +273,7 @@ void Session::Impl::arm_fault(const Step& step) {
       return;
     }
     if (hold.count() > 0) {
-      tl_->wait_until([](const std::vector<Entry>&) { return false; }, Clock::now() + hold);
+      sleep_for(hold);
       if (!stop_watchers_) fp->revert(name, link::after(std::chrono::seconds(10)));
     }
   });
@@ -419,19 +417,19 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
 
 std::string Session::Impl::check_with_wait(
     const Step& step, const std::string& what,
-    const std::function<std::string(const std::vector<Entry>&, bool)>& eval, bool positive) {
+    const std::function<std::string(const std::vector<Entry>&)>& eval, bool positive) {
   milliseconds within = within_for(step, positive);
   auto deadline = Clock::now() + within;
   std::string failure;
   if (positive) {
     bool ok = tl_->wait_until(
-        [&](const std::vector<Entry>& es) { return eval(es, false).empty(); }, deadline);
+        [&](const std::vector<Entry>& es) { return eval(es).empty(); }, deadline);
     if (ok) return "";
-    failure = eval(tl_->snapshot(), true);
+    failure = eval(tl_->snapshot());
   } else {
     // Absences and counts can only be judged at the end of the window.
     tl_->wait_until([](const std::vector<Entry>&) { return false; }, deadline);
-    failure = eval(tl_->snapshot(), true);
+    failure = eval(tl_->snapshot());
     if (failure.empty()) return "";
   }
   if (interrupted()) return step.loc.to_string() + ": interrupted while waiting for " + what;
@@ -475,7 +473,7 @@ std::string Session::Impl::check(const Step& step) {
     auto is_mine = [&](const Entry& e) {
       return e.kind == EntryKind::result && (any_id || e.fields.value("id", "") == id);
     };
-    return check_with_wait(step, "RESULT " + fields_text(a), [&](const std::vector<Entry>& es, bool) -> std::string {
+    return check_with_wait(step, "RESULT " + fields_text(a), [&](const std::vector<Entry>& es) -> std::string {
       for (std::size_t i = from; i < es.size(); ++i) {
         if (!is_mine(es[i])) continue;
         bool all = true;
@@ -532,14 +530,14 @@ std::string Session::Impl::check(const Step& step) {
     if (absent || has_count) {
       if (absent) what = "no " + what;
       if (has_count) what = std::to_string(count) + " × " + what;
-      return check_with_wait(step, what, [&](const std::vector<Entry>& es, bool) -> std::string {
+      return check_with_wait(step, what, [&](const std::vector<Entry>& es) -> std::string {
         int n = 0;
         for (std::size_t i = from; i < es.size(); ++i) n += matches(es[i]) ? 1 : 0;
         if ((absent && n == 0) || (has_count && n == count)) return "";
         return "counted " + std::to_string(n) + "; " + seen_list(es, from, [&](const Entry& e) { return e.kind == ek; });
       }, false);
     }
-    return check_with_wait(step, what, [&](const std::vector<Entry>& es, bool final) -> std::string {
+    return check_with_wait(step, what, [&](const std::vector<Entry>& es) -> std::string {
       for (std::size_t i = from; i < es.size(); ++i) {
         if (!matches(es[i])) continue;
         if (!before.empty() && first_of(es, before) < i) {
@@ -551,14 +549,13 @@ std::string Session::Impl::check(const Step& step) {
         }
         return "";
       }
-      (void)final;
       return seen_list(es, from, relevant);
     }, true);
   }
 
   if (kind == "display") {
     std::string text = a.value("text", "");
-    return check_with_wait(step, "DISPLAY containing \"" + text + "\"", [&](const std::vector<Entry>& es, bool) -> std::string {
+    return check_with_wait(step, "DISPLAY containing \"" + text + "\"", [&](const std::vector<Entry>& es) -> std::string {
       for (std::size_t i = from; i < es.size(); ++i) {
         if (es[i].kind == EntryKind::display && es[i].fields.value("text", "").find(text) != std::string::npos) return "";
       }
@@ -576,7 +573,7 @@ std::string Session::Impl::check(const Step& step) {
              (contains.empty() || e.fields.value("text", "").find(contains) != std::string::npos);
     };
     std::string what = "RECEIPT" + (copy.empty() ? "" : " copy=" + copy) + (contains.empty() ? "" : " containing \"" + contains + "\"");
-    auto eval = [&](const std::vector<Entry>& es, bool) -> std::string {
+    auto eval = [&](const std::vector<Entry>& es) -> std::string {
       int n = 0;
       for (std::size_t i = from; i < es.size(); ++i) n += matches(es[i]) ? 1 : 0;
       if (has_count ? n == count : n > 0) return "";
@@ -635,7 +632,7 @@ std::string Session::Impl::check(const Step& step) {
     if (!fields.empty()) what += " with " + fields_text(fields);
     if (!refers.empty()) what += " whose field 90 refers to the previous transaction";
     auto relevant = [&](const Entry& e) { return e.kind == ek; };
-    auto eval = [&](const std::vector<Entry>& es, bool) -> std::string {
+    auto eval = [&](const std::vector<Entry>& es) -> std::string {
       int n = 0;
       for (std::size_t i = from; i < es.size(); ++i) n += matches(es, i) ? 1 : 0;
       if (absent ? n == 0 : has_count ? n == count : n > 0) return "";
