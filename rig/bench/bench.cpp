@@ -122,12 +122,17 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
     tm.optional("attempts", st.terminal.attempts);
     tm.optional("tid", st.terminal.tid);
     tm.optional("mid", st.terminal.mid);
+    tm.optional("supervisor_password", st.terminal.supervisor_password);
     if (YAML::Node l = tm.get("launch"); l.IsDefined()) {
       read_launch(reader, l, "launch of " + what, st.terminal.launch);
     }
     tm.finish();
     if (st.terminal.attempts < 1 || st.terminal.attempts > 10) {
       reader.error(tm.get("attempts"), "attempts must be 1 to 10");
+    }
+    const std::string& pw = st.terminal.supervisor_password;
+    if (pw.find_first_not_of("0123456789") != std::string::npos) {
+      reader.error(tm.get("supervisor_password"), "supervisor_password must be digits (keypad keys)");
     }
   } else {
     m.missing("terminal");

@@ -55,6 +55,9 @@ struct TerminalWiring {
   int attempts = 3;
   std::string tid;                           // terminal id (ledger checks)
   std::string mid;                           // merchant id
+  // Digits of the supervisor password (DOMAIN rule 21). With it the rig unlocks a terminal that a
+  // scenario left locked; without it such a station stops taking scenarios.
+  std::string supervisor_password;
   Launch launch;                             // a simulator to start (virtual bench)
 };
 

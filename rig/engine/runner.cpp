@@ -108,6 +108,17 @@ class Session::Impl {
   std::string check_ledger(const Step& step);
   std::string check_state(const Step& step);
 
+  // Sends `command` (STATUS or RESET, both answered by STATUS) and returns the STATUS reply's
+  // fields, or null when none came by `deadline`.
+  json ask_status(const std::string& command, Clock::time_point deadline);
+  // Waits for the first entry of `kind` after timeline index `from` whose fields contain
+  // `match`; null at the deadline.
+  json wait_entry(EntryKind kind, const json& match, std::size_t from, Clock::time_point deadline);
+  // Leaves the terminal idle for whatever runs next; "" or why it could not.
+  std::string settle_terminal();
+  std::string reset_until_idle(Clock::time_point deadline, std::string* last);
+  std::string unlock_terminal(Clock::time_point deadline);
+
   std::size_t window_start(const Step& step) const {
     return step.since == "scenario" ? 0 : txn_cursor_;
   }
@@ -720,28 +731,41 @@ std::string Session::Impl::check_ledger(const Step& step) {
          std::to_string(within.count()) + "ms; saw " + last;
 }
 
+json Session::Impl::wait_entry(EntryKind kind, const json& match, std::size_t from,
+                               Clock::time_point deadline) {
+  json found;
+  tl_->wait_until(
+      [&](const std::vector<Entry>& es) {
+        for (std::size_t i = from; i < es.size(); ++i) {
+          if (es[i].kind != kind) continue;
+          bool all = true;
+          for (const auto& [k, v] : match.items()) all = all && es[i].fields.value(k, json()) == v;
+          if (all) {
+            found = es[i].fields;
+            return true;
+          }
+        }
+        return false;
+      },
+      deadline);
+  return found;
+}
+
+json Session::Impl::ask_status(const std::string& command, Clock::time_point deadline) {
+  std::string id = new_id();
+  std::size_t from = tl_->size();
+  protocol::ecr::Message m(command);
+  m.set("id", id);
+  send(m, false);
+  return wait_entry(EntryKind::status, {{"id", id}}, from, deadline);
+}
+
 std::string Session::Impl::check_state(const Step& step) {
   milliseconds within = within_for(step, true);
   auto deadline = Clock::now() + within;
   std::string last = "no STATUS reply";
   while (Clock::now() < deadline && !interrupted()) {
-    std::string id = new_id();
-    std::size_t from = tl_->size();
-    protocol::ecr::Message m("STATUS");
-    m.set("id", id);
-    send(m, false);
-    json status;
-    tl_->wait_until(
-        [&](const std::vector<Entry>& es) {
-          for (std::size_t i = from; i < es.size(); ++i) {
-            if (es[i].kind == EntryKind::status) {
-              status = es[i].fields;
-              return true;
-            }
-          }
-          return false;
-        },
-        deadline);
+    json status = ask_status("STATUS", deadline);
     if (status.is_null()) break;
     std::string mismatch;
     for (const auto& [k, v] : step.args.items()) {
@@ -784,6 +808,8 @@ report::StepResult Session::Impl::step(const Step& step) {
 std::string Session::Impl::restore() {
   if (restored_) return "";
   restored_ = true;
+  // Ctrl-C (or an engine stop) interrupted the timeline: revert the faults and go, nothing more.
+  const bool stopping = interrupted() || tl_->interrupted();
   stop_watchers();
   std::string revert_error;
   for (auto* fx : st_.fixtures()) {
@@ -791,7 +817,107 @@ std::string Session::Impl::restore() {
     if (!out.ok && revert_error.empty()) revert_error = "could not put the station back: " + out.message;
   }
   tl_->add(EntryKind::note, {{"text", revert_error.empty() ? "fixtures restored" : revert_error}});
+  if (stopping || !st_.trouble().empty()) return revert_error;
+  // The watchers are gone; the terminal's answers can be waited for again.
+  tl_->resume();
+  std::string settle_error = settle_terminal();
+  if (!settle_error.empty()) {
+    // Whatever runs next on this terminal would fail for the wrong reason: the station leaves
+    // the run and the other stations take the remaining scenarios.
+    st_.set_trouble(settle_error);
+    tl_->add(EntryKind::infra, {{"text", settle_error}});
+    if (revert_error.empty()) revert_error = settle_error;
+  } else {
+    tl_->add(EntryKind::note, {{"text", "terminal idle"}});
+  }
   return revert_error;
+}
+
+// A scenario may end with the terminal waiting for a card, finishing an online transaction,
+// stuck (a firmware defect) or locked (rule 21). RESET cancels what has not gone online
+// (docs/ecr-protocol.md); an online transaction is given the host's time to finish; a terminal
+// still busy after that is power-cycled when the station has a power fixture, as someone at the
+// bench would; a lock needs the supervisor procedure.
+std::string Session::Impl::settle_terminal() {
+  const milliseconds patience = std::max(scaled(milliseconds(90000)), milliseconds(5000));
+  std::string last;
+  std::string state = reset_until_idle(Clock::now() + patience, &last);
+  if (state == "busy" && !interrupted()) {
+    std::string why;
+    if (st_.fixture_for("power.cut", &why)) {
+      tl_->add(EntryKind::note, {{"text", "terminal still busy after " + std::to_string(patience.count()) +
+                                              "ms (" + last + "); power-cycling it"}});
+      try {
+        act("power.cut", json::object());
+        act("power.restore", json::object());
+      } catch (const InfrastructureError& e) {
+        return std::string("terminal stuck busy and could not be power-cycled: ") + e.what();
+      }
+      state = reset_until_idle(Clock::now() + patience, &last);
+    }
+  }
+  if (state == "locked") return unlock_terminal(Clock::now() + patience);
+  if (state == "idle") return "";
+  return "terminal did not return to idle after the scenario; last: " + last;
+}
+
+// Sends RESET until the terminal answers with a state other than busy; returns "idle" (or any
+// other settled state, as "idle"), "locked", or "busy" at the deadline with `last` saying what
+// was seen.
+std::string Session::Impl::reset_until_idle(Clock::time_point deadline, std::string* last) {
+  *last = "no STATUS reply to RESET";
+  while (Clock::now() < deadline && !interrupted()) {
+    json status;
+    try {
+      status = ask_status("RESET", std::min(deadline, Clock::now() + milliseconds(3000)));
+    } catch (const InfrastructureError& e) {
+      *last = e.what();  // e.g. rebooting after a power cut: ask again
+      sleep_for(milliseconds(500));
+      continue;
+    }
+    if (status.is_null()) continue;
+    const std::string state = status.value("state", "");
+    if (state == "locked") return state;
+    if (state != "busy") return "idle";
+    *last = "STATUS " + fields_text(status);
+    std::size_t seen = tl_->size();  // busy online: ask again once something has happened
+    tl_->wait_until([seen](const std::vector<Entry>& es) { return es.size() > seen; },
+                    std::min(deadline, Clock::now() + milliseconds(1000)));
+  }
+  return "busy";
+}
+
+std::string Session::Impl::unlock_terminal(Clock::time_point deadline) {
+  const std::string& password = st_.wiring().terminal.supervisor_password;
+  if (password.empty()) {
+    return "terminal left locked (rule 21); the bench gives no terminal.supervisor_password to "
+           "unlock it, so the station takes no more scenarios";
+  }
+  try {
+    std::string id = new_id();
+    std::size_t from = tl_->size();
+    protocol::ecr::Message m("UNLOCK");
+    m.set("id", id);
+    send(m, false);
+    if (wait_entry(EntryKind::prompt, {{"kind", "OPERATOR_PASSWORD"}}, from, deadline).is_null()) {
+      return "terminal left locked: UNLOCK brought no password prompt";
+    }
+    json keys = json::array();
+    for (char c : password) keys.push_back(std::string(1, c));
+    keys.push_back("ENTER");
+    act("keypad.press", {{"keys", keys}});
+    json result = wait_entry(EntryKind::result, {{"id", id}}, from, deadline);
+    if (result.value("status", "") != "APPROVED") {
+      return "terminal left locked: the supervisor unlock was answered " +
+             (result.is_null() ? std::string("with nothing") : fields_text(result));
+    }
+    json status = ask_status("STATUS", deadline);
+    if (status.value("state", "") == "locked") return "terminal still locked after the supervisor unlock";
+  } catch (const InfrastructureError& e) {
+    return std::string("terminal left locked: ") + e.what();
+  }
+  tl_->add(EntryKind::note, {{"text", "terminal unlocked with the supervisor password"}});
+  return "";
 }
 
 Session::Session(Station& station, const RunnerOptions& options)

@@ -62,7 +62,10 @@ class Session {
   // Ledger figures of this terminal now (vhost admin), as vhost reports them.
   nlohmann::json ledger();
 
-  // Stops fault watchers and restores every fixture; returns "" or why it could not. Idempotent.
+  // Stops fault watchers, restores every fixture and leaves the terminal idle (RESET, waiting out
+  // an online transaction, a power cycle for a stuck terminal, the supervisor unlock for a locked
+  // one; not after an interrupt). Returns "" or why it could not; a terminal it cannot bring back
+  // takes the station out (Station::set_trouble). Idempotent.
   std::string restore();
 
   class Impl;

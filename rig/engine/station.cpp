@@ -37,6 +37,11 @@ std::shared_ptr<Timeline> Station::timeline() const {
 
 void Station::record(EntryKind kind, json fields) { timeline()->add(kind, std::move(fields)); }
 
+void Station::set_trouble(std::string why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (trouble_.empty()) trouble_ = std::move(why);
+}
+
 std::string Station::trouble() const {
   {
     std::lock_guard<std::mutex> lock(mu_);

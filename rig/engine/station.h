@@ -45,6 +45,9 @@ class Station {
   // Why the station is unusable now ("" while usable): the simulator died, the link was lost
   // and could not be reopened.
   std::string trouble() const;
+  // Takes the station out of the run (the first reason is kept): its terminal is in a state
+  // the rig cannot undo, so further scenarios there would fail for the wrong reason.
+  void set_trouble(std::string why);
 
   // Timeline of the scenario running now; entries arriving between scenarios go to a spare.
   void attach(std::shared_ptr<Timeline> timeline);

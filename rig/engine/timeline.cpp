@@ -80,6 +80,11 @@ void Timeline::interrupt() {
   cv_.notify_all();
 }
 
+void Timeline::resume() {
+  std::lock_guard<std::mutex> lock(mu_);
+  interrupted_ = false;
+}
+
 bool Timeline::interrupted() const {
   std::lock_guard<std::mutex> lock(mu_);
   return interrupted_;

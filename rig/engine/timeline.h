@@ -69,6 +69,8 @@ class Timeline {
 
   // Wakes every waiter for good: later waits return false at once (Ctrl-C, engine stop).
   void interrupt();
+  // Lets waits block again after interrupt() (once every waiter that had to stop has stopped).
+  void resume();
   bool interrupted() const;
 
   // Observers see each entry after it is added (used for live logs); called outside the lock.

@@ -59,6 +59,15 @@ class EngineTest : public ::testing::Test {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
+  // Runs `first` then `second` from the engine data folder on one station (--jobs 1), so that
+  // the second runs where the first left the station; returns rig's exit code.
+  int run_one_after_another(const std::string& first, const std::string& second,
+                            const std::string& bench, std::string* output) {
+    return rig("run " + kData + "/" + first + " " + kData + "/" + second + " --bench " + bench +
+                   " --jobs 1 --out " + out(),
+               output);
+  }
+
   json results() { return json::parse(read_file(dir_ / "out" / "results.json")); }
 
   static const json& scenario(const json& r, const std::string& id) {
@@ -152,10 +161,7 @@ TEST_F(EngineTest, StationThatCannotStartLeavesTheOthersRunning) {
 
 TEST_F(EngineTest, FaultsAreRevertedAfterAFailedScenario) {
   std::string output;
-  // One station, so that the second scenario runs where the first left its faults.
-  int rc = rig("run " + kData + "/paper-out-then-fail.yaml " + kData + "/paper-is-back.yaml --bench " +
-                   kBench + " --jobs 1 --out " + out(),
-               &output);
+  int rc = run_one_after_another("paper-out-then-fail.yaml", "paper-is-back.yaml", kBench, &output);
   EXPECT_EQ(rc, 1) << output;
   json r = results();
   EXPECT_EQ(scenario(r, "engine/paper-out-then-fail")["status"], "fail");
@@ -165,6 +171,47 @@ TEST_F(EngineTest, FaultsAreRevertedAfterAFailedScenario) {
   std::string timeline = scenario(r, "engine/paper-out-then-fail")["timeline"].dump();
   EXPECT_NE(timeline.find("\"state\":\"ok\""), std::string::npos);
   EXPECT_NE(timeline.find("fault_cleared"), std::string::npos);
+}
+
+// Between scenarios the engine puts the terminal back to idle (docs/bench.md): a sale left
+// waiting for a card is cancelled by RESET, a lock is undone with the supervisor password.
+TEST_F(EngineTest, SaleLeftWaitingForACardIsCancelledBeforeTheNextScenario) {
+  std::string output;
+  int rc = run_one_after_another("leave-waiting.yaml", "sale-works.yaml", kBench, &output);
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  EXPECT_EQ(scenario(r, "engine/sale-works")["status"], "pass") << output;
+  std::string timeline = scenario(r, "engine/leave-waiting")["timeline"].dump();
+  EXPECT_NE(timeline.find("\"rc\":\"CX\""), std::string::npos) << "the waiting sale was not cancelled";
+  EXPECT_NE(timeline.find("terminal idle"), std::string::npos);
+}
+
+TEST_F(EngineTest, TerminalLeftLockedIsUnlockedWithTheSupervisorPassword) {
+  std::string output;
+  int rc = run_one_after_another("leave-locked.yaml", "sale-works.yaml", kBench, &output);
+  EXPECT_EQ(rc, 1) << output;
+  json r = results();
+  EXPECT_EQ(scenario(r, "engine/leave-locked")["status"], "fail");
+  const json& next = scenario(r, "engine/sale-works");
+  EXPECT_EQ(next["status"], "pass") << next["message"];
+  EXPECT_EQ(next["station"], "lane1");
+  std::string timeline = scenario(r, "engine/leave-locked")["timeline"].dump();
+  EXPECT_NE(timeline.find("terminal unlocked with the supervisor password"), std::string::npos)
+      << timeline;
+}
+
+TEST_F(EngineTest, TerminalLeftLockedWithoutSupervisorPasswordTakesItsStationOut) {
+  std::string bench = bench_variant("      supervisor_password: \"9999\"", "");
+  std::string output;
+  int rc = run_one_after_another("leave-locked.yaml", "sale-works.yaml", bench, &output);
+  EXPECT_EQ(rc, 1) << output;  // a failure outranks an infrastructure error (docs/cli.md)
+  json r = results();
+  EXPECT_EQ(scenario(r, "engine/leave-locked")["status"], "fail");
+  // Not a false failure on a locked terminal: an infrastructure error that says why.
+  const json& next = scenario(r, "engine/sale-works");
+  EXPECT_EQ(next["status"], "error");
+  EXPECT_NE(next["message"].get<std::string>().find("terminal left locked"), std::string::npos)
+      << next["message"];
 }
 
 TEST_F(EngineTest, SigintRevertsFaultsWritesTheReportAndExits130) {

@@ -155,6 +155,25 @@ class Run:
         return sorted(i for i, st in self.statuses().items() if st == "error")
 
 
+def not_passed_text(run, timeline_entries=40):
+    """The scenarios of `run` that did not pass, in the order they started, with their messages,
+    and the end of the first one's timeline: what CI needs to show when the correct terminal
+    fails (later failures are often consequences of the first)."""
+    if not run.results:
+        return "(no results)"
+    bad = [s for s in run.results["scenarios"] if s["status"] not in ("pass", "skipped")]
+    bad.sort(key=lambda s: s.get("started_at", ""))
+    lines = []
+    for s in bad:
+        lines.append("%s  %s  %s  %s" % (s.get("started_at", "?"), s["status"], s.get("station", "-"), s["id"]))
+        lines.append("    " + s.get("message", ""))
+    if bad:
+        lines.append("timeline of %s (last %d entries):" % (bad[0]["id"], timeline_entries))
+        for e in bad[0].get("timeline", [])[-timeline_entries:]:
+            lines.append("    " + json.dumps(e, sort_keys=True)[:300])
+    return "\n".join(lines)
+
+
 def do_run(args, run, print_lock):
     cmd = [args.rig, "run", args.scenarios, "--bench", args.bench, "--out", run.out_dir]
     if run.bug:
@@ -436,6 +455,7 @@ def main(argv):
         for p in problems:
             print("  - " + p)
         if not base.error and base.exit_code != 0:
+            print("\n---- the correct terminal's scenarios that did not pass\n" + not_passed_text(base))
             print("\n---- rig output for the correct terminal (tail)\n" + base.log[-4000:])
         return 1
     print("\nmatrix: OK")

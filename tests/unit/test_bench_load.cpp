@@ -41,6 +41,7 @@ TEST(BenchLoad, VirtualBench) {
   EXPECT_EQ(lane1.faults.at("power").driver, "vterm");
   EXPECT_EQ(lane1.faults.at("acquirer").driver, "vhost");
   EXPECT_EQ(bench.cards_dir, POSRIG_SOURCE_DIR "/fixtures/cards");
+  EXPECT_EQ(lane1.terminal.supervisor_password, "9999");
 }
 
 TEST(BenchLoad, HardwareExample) {
@@ -59,7 +60,7 @@ TEST(BenchLoad, ReportsEveryMistake) {
       "bind: 0.0.0.0\n"
       "stations:\n"
       "  - name: a\n"
-      "    terminal: {link: pty, attempts: 0}\n"
+      "    terminal: {link: pty, attempts: 0, supervisor_password: 12ab}\n"
       "    network: {driver: wifi}\n"
       "    power: {driver: relay, channel: 9}\n"
       "    colour: red\n"
@@ -69,6 +70,7 @@ TEST(BenchLoad, ReportsEveryMistake) {
       "2:13: time_scale must be above 0 and at most 1",
       "3:7: binding to '0.0.0.0' (beyond loopback) needs a token",
       "6:37: attempts must be 1 to 10",
+      "6:61: supervisor_password must be digits (keypad keys)",
       "7:23: unknown driver 'wifi' (known: proxy, command, relay, manual)",
       "8:12: missing key 'link' in power of station 'a'",
       "8:37: relay channel must be 1 to 8, got '9'",
