@@ -235,6 +235,7 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   ropt.interrupted = &interrupted_;
   ropt.cards = &cards_;
   ropt.run_tag = result.run_id.substr(result.run_id.size() > 6 ? result.run_id.size() - 6 : 0);
+  ropt.scope_ids = true;  // scenario files: ids are names local to a scenario run
 
   auto finish = [&](report::ScenarioResult r) {
     std::lock_guard<std::mutex> lock(mu);

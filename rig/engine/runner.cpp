@@ -57,6 +57,15 @@ class Session::Impl {
  public:
   Impl(Station& station, const RunnerOptions& options)
       : st_(station), opt_(options), tl_(std::make_shared<Timeline>()) {
+    // Base 36 keeps NAME_TAG within the ECR id limit (32) for names of up to 20 characters.
+    static std::atomic<unsigned> sessions{0};
+    unsigned n = ++sessions;
+    std::string count;
+    do {
+      count.insert(count.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[n % 36]);
+      n /= 36;
+    } while (n > 0);
+    scope_tag_ = opt_.run_tag.substr(0, 6) + count;
     st_.attach(tl_);
     if (st_.admin()) {
       std::string e;
@@ -93,6 +102,10 @@ class Session::Impl {
   void do_step(const Step& step, report::StepResult& sr);
   void send(protocol::ecr::Message m, bool transaction);
   std::string new_id();
+  // An id as written in the scenario -> the id the terminal sees (RunnerOptions::scope_ids).
+  std::string scoped(const std::string& name) const {
+    return opt_.scope_ids ? name + "_" + scope_tag_ : name;
+  }
   fault::FixtureDriver& fixture(const std::string& action);
   void act(const std::string& action, const json& params);
   void arm_fault(const Step& step);
@@ -107,6 +120,12 @@ class Session::Impl {
                               bool positive);
   std::string check_ledger(const Step& step);
   std::string check_state(const Step& step);
+  // Something that happens: `absent: true` (none within the deadline), `count: N` (exactly N
+  // at the deadline) or, without either, at least one. `shown` picks the entries that the
+  // failure text lists.
+  std::string check_occurrences(const Step& step, std::string what, std::size_t from,
+                                const std::function<bool(const Entry&)>& matches,
+                                const std::function<bool(const Entry&)>& shown);
 
   // Sends `command` (STATUS or RESET, both answered by STATUS) and returns the STATUS reply's
   // fields, or null when none came by `deadline`.
@@ -128,6 +147,7 @@ class Session::Impl {
   std::shared_ptr<Timeline> tl_;
   std::vector<report::CheckResult> checks_;
   bool restored_ = false;
+  std::string scope_tag_;  // unique per session: run tag + a counter
 
   std::size_t txn_cursor_ = 0;  // timeline index where the current transaction began
   std::string txn_id_;          // id of the current transaction
@@ -295,7 +315,7 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
   const std::string& n = step.name;
   using protocol::ecr::Message;
   if (n == "sale" || n == "refund") {
-    txn_id_ = a.value("id", new_id());
+    txn_id_ = a.contains("id") ? scoped(a.value("id", "")) : new_id();
     txn_any_id_ = false;
     Message m(n == "sale" ? "SALE" : "REFUND");
     m.set("id", txn_id_);
@@ -303,7 +323,7 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
     m.set("currency", a.value("currency", "156"));
     std::string method = a.value("method", "card");
     m.set("method", method);
-    if (n == "refund" && a.contains("of")) m.set("orig_id", a.value("of", ""));
+    if (n == "refund" && a.contains("of")) m.set("orig_id", scoped(a.value("of", "")));
     sr.summary = n + " " + a.value("amount", "") + " " + method;
     send(m, true);
     if (a.contains("card")) {
@@ -332,7 +352,7 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
       act("scanner.present", params);
     }
   } else if (n == "query" || n == "cancel") {
-    std::string id = a.value("id", txn_id_);
+    std::string id = a.contains("id") ? scoped(a.value("id", "")) : txn_id_;
     if (id.empty()) id = new_id();
     txn_id_ = id;
     txn_any_id_ = false;
@@ -492,6 +512,8 @@ std::string Session::Impl::check(const Step& step) {
           if (k == "since") continue;
           if (!es[i].fields.contains(k)) {
             all = false;
+          } else if (k == "id") {
+            if (es[i].fields.value("id", "") != scoped(v.get<std::string>())) all = false;
           } else if (k == "text") {
             // `text` is a substring of the result's text (docs/scenarios.md).
             if (es[i].fields.value("text", "").find(v.get<std::string>()) == std::string::npos) all = false;
@@ -577,21 +599,29 @@ std::string Session::Impl::check(const Step& step) {
   if (kind == "receipt") {
     std::string copy = a.value("copy", "");
     std::string contains = a.value("contains", "");
-    bool has_count = a.contains("count");
-    int count = a.value("count", 0);
     auto matches = [&](const Entry& e) {
       return e.kind == EntryKind::receipt && (copy.empty() || e.fields.value("copy", "") == copy) &&
              (contains.empty() || e.fields.value("text", "").find(contains) != std::string::npos);
     };
     std::string what = "RECEIPT" + (copy.empty() ? "" : " copy=" + copy) + (contains.empty() ? "" : " containing \"" + contains + "\"");
-    auto eval = [&](const std::vector<Entry>& es) -> std::string {
-      int n = 0;
-      for (std::size_t i = from; i < es.size(); ++i) n += matches(es[i]) ? 1 : 0;
-      if (has_count ? n == count : n > 0) return "";
-      return "counted " + std::to_string(n) + "; " + seen_list(es, from, [](const Entry& e) { return e.kind == EntryKind::receipt; });
+    return check_occurrences(step, what, from, matches,
+                             [](const Entry& e) { return e.kind == EntryKind::receipt; });
+  }
+
+  if (kind == "ecr") {
+    // The terminal's frames and control bytes are what the controller reads ("in").
+    const EntryKind ek = a.value("from", "terminal") == "terminal" ? EntryKind::ecr_in : EntryKind::ecr_out;
+    const std::string wire_kind = a.value("kind", "");
+    const std::string name = a.value("name", "");
+    auto matches = [&](const Entry& e) {
+      if (e.kind != ek || e.fields.value("kind", "") != wire_kind) return false;
+      if (name.empty()) return true;
+      const std::string payload = e.fields.value("payload", "");
+      return payload.compare(0, payload.find('|'), name) == 0;
     };
-    if (has_count) return check_with_wait(step, std::to_string(count) + " × " + what, eval, false);
-    return check_with_wait(step, what, eval, true);
+    std::string what = "ECR " + wire_kind + (name.empty() ? "" : " " + name) + " from " + a.value("from", "terminal");
+    return check_occurrences(step, what, from, matches,
+                             [ek](const Entry& e) { return e.kind == ek; });
   }
 
   if (kind == "host_message" || kind == "wallet_message") {
@@ -729,6 +759,24 @@ std::string Session::Impl::check_ledger(const Step& step) {
   }
   return step.loc.to_string() + ": expected ledger " + fields_text(step.args) + " (since the scenario began) within " +
          std::to_string(within.count()) + "ms; saw " + last;
+}
+
+std::string Session::Impl::check_occurrences(const Step& step, std::string what, std::size_t from,
+                                            const std::function<bool(const Entry&)>& matches,
+                                            const std::function<bool(const Entry&)>& shown) {
+  const json& a = step.args;
+  const bool absent = a.value("absent", false);
+  const bool has_count = a.contains("count");
+  const int count = a.value("count", 0);
+  auto eval = [&](const std::vector<Entry>& es) -> std::string {
+    int n = 0;
+    for (std::size_t i = from; i < es.size(); ++i) n += matches(es[i]) ? 1 : 0;
+    if (absent ? n == 0 : has_count ? n == count : n > 0) return "";
+    return "counted " + std::to_string(n) + "; " + seen_list(es, from, shown);
+  };
+  if (absent) return check_with_wait(step, "no " + what, eval, false);
+  if (has_count) return check_with_wait(step, std::to_string(count) + " × " + what, eval, false);
+  return check_with_wait(step, what, eval, true);
 }
 
 json Session::Impl::wait_entry(EntryKind kind, const json& match, std::size_t from,

@@ -31,6 +31,11 @@ struct RunnerOptions {
   // Smallest deadline for an expectation that something happens (scaled deadlines below
   // this would be tighter than process scheduling on a loaded machine).
   std::chrono::milliseconds min_within{1000};
+  // Scenario files: an id written in a scenario (sale/refund/query `id`, refund `of`, result
+  // `id`) names a transaction of that scenario run; it goes to the terminal as NAME_TAG, TAG
+  // unique per session, so that --repeat and later runs never meet the terminal's memory of ids
+  // (rule 19). Off for scripts (Python), whose ids go out as written.
+  bool scope_ids = false;
 };
 
 // Infrastructure trouble met by a step (a fixture or the terminal link could not be used).

@@ -211,7 +211,9 @@ class VhostFixture : public FixtureDriver {
 
   Outcome reset(Deadline deadline) {
     json body = json::object();
-    if (!tid_.empty()) body["tid"] = tid_;  // other stations may share this vhost
+    // Other stations may share this vhost: only this terminal's rules, and the PIN counters its
+    // requests changed (a scenario that blocked a card leaves it usable for the next one).
+    if (!tid_.empty()) body = {{"tid", tid_}, {"pin_counters", true}};
     rig::link::JsonReply reply = client_.request("POST", "/admin/reset", body, deadline);
     if (!reply.status) return Outcome::failure(reply.status.message);
     if (reply.http_status != 200) {

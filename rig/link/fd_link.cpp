@@ -47,6 +47,7 @@ void FdLink::adopt(int fd) {
   while (::read(wake_fd_, &drained, sizeof drained) > 0) {
   }
   aborted_.store(false);
+  woken_.store(false);
 }
 
 void FdLink::close() {
@@ -63,6 +64,12 @@ void FdLink::abort() {
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
+void FdLink::wake() {
+  woken_.store(true);
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
+}
+
 Status FdLink::failure(IoStatus code, const std::string& what, int err) const {
   return {code, name() + ": " + what + " failed: " + std::strerror(err)};
 }
@@ -71,7 +78,7 @@ Status FdLink::timed_out(const std::string& what) const {
   return {IoStatus::timeout, name() + ": " + what + " timed out"};
 }
 
-Status FdLink::wait_ready(short events, Deadline deadline, const char* what) {
+Status FdLink::wait_ready(short events, Deadline deadline, const char* what, bool wakeable) {
   for (;;) {
     if (aborted_.load()) return {IoStatus::aborted, name() + ": " + what + " aborted"};
     auto now = Clock::now();
@@ -87,7 +94,15 @@ Status FdLink::wait_ready(short events, Deadline deadline, const char* what) {
       if (errno == EINTR) continue;
       return failure(IoStatus::error, what, errno);
     }
-    if (fds[1].revents) continue;  // loop top reports the abort
+    if (fds[1].revents) {
+      if (aborted_.load()) continue;  // loop top reports the abort
+      // A wake(): clear the eventfd so that poll blocks again; a read returns at once, any
+      // other wait goes on and leaves woken_ for the next read.
+      uint64_t drained = 0;
+      [[maybe_unused]] ssize_t r = ::read(wake_fd_, &drained, sizeof drained);
+      if (wakeable && woken_.exchange(false)) return {IoStatus::timeout, name() + ": " + what + " woken"};
+      continue;
+    }
     if (n == 0) {
       if (Clock::now() >= deadline) return timed_out(what);
       continue;
@@ -141,7 +156,12 @@ Chunk FdLink::read(Deadline deadline, std::size_t max) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      chunk.status = wait_ready(POLLIN, deadline, "read");
+      if (woken_.exchange(false)) {
+        chunk.bytes.clear();
+        chunk.status = {IoStatus::timeout, name() + ": read woken"};
+        return chunk;
+      }
+      chunk.status = wait_ready(POLLIN, deadline, "read", true);
       if (!chunk.status) {
         chunk.bytes.clear();
         return chunk;

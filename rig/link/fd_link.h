@@ -19,6 +19,7 @@ class FdLink : public Link {
   Status write(std::string_view bytes, Deadline deadline) override;
   Chunk read(Deadline deadline, std::size_t max = 4096) override;
   void abort() override;
+  void wake() override;
 
  protected:
   FdLink();
@@ -35,14 +36,16 @@ class FdLink : public Link {
 
   // Waits until fd_ is ready for `events` (POLLIN/POLLOUT), the deadline passes, or abort().
   // Subclasses use it for waits that are not a read or write (TCP connect, accept).
-  Status wait_ready(short events, Deadline deadline, const char* what);
+  // `wakeable`: wake() ends the wait (reads only).
+  Status wait_ready(short events, Deadline deadline, const char* what, bool wakeable = false);
 
  private:
   int fd_ = -1;
   // Sockets are written with send(MSG_NOSIGNAL): a peer that hung up must not raise SIGPIPE.
   bool is_socket_ = false;
-  int wake_fd_ = -1;  // eventfd written by abort()
+  int wake_fd_ = -1;  // eventfd written by abort() and wake()
   std::atomic<bool> aborted_{false};
+  std::atomic<bool> woken_{false};  // a wake() not yet delivered to a read
 };
 
 }  // namespace rig::link

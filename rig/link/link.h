@@ -76,6 +76,12 @@ class Link {
   // Wakes any blocked read/write (from any thread); they and later calls return `aborted`
   // until the link is reopened.
   virtual void abort() = 0;
+
+  // Asks the read in progress (or, when none is, the next read) to return `timeout` early,
+  // once, unless it has bytes to return. Lets another thread take over reading without
+  // waiting for input (EcrLink). Writes are not affected. The default does nothing: reads then
+  // end only on input or their deadline.
+  virtual void wake() {}
 };
 
 using LinkPtr = std::unique_ptr<Link>;

@@ -376,6 +376,19 @@ const std::vector<ExpectInfo>& expectations() {
         Make("contains", ValueType::text, "text the receipt contains"),
         Make("count", ValueType::integer, "exactly this many such receipts").range(0)},
        false},
+      {"ecr",
+       "something on the ECR wire: a frame, ACK, NAK, a bad frame or noise (rules 18-19)",
+       Duration(5000),
+       Param(Make("kind", ValueType::text, "what went over the wire")
+                 .choices({"frame", "ack", "nak", "bad", "noise"})
+                 .required()),
+       {Make("from", ValueType::text, "who sent it: terminal (default) or controller")
+            .choices({"terminal", "controller"})
+            .fallback("terminal"),
+        Make("name", ValueType::text, "frames: the message name (SALE, RESULT)"),
+        Make("count", ValueType::integer, "exactly this many").range(0),
+        Make("absent", ValueType::boolean, "true: none within the deadline")},
+       false},
       {"host_message",
        "an ISO 8583 message seen by the network proxy",
        Duration(5000),
@@ -421,6 +434,12 @@ const std::vector<ExpectInfo>& expectations() {
        {Make("state", ValueType::text, "terminal state, as STATUS reports it"),
         Make("paper", ValueType::text, "paper sensor").choices({"ok", "low", "out"}),
         Make("pending_reversals", ValueType::integer, "stored reversals not yet acknowledged")
+            .range(0),
+        Make("failed_reversals", ValueType::integer,
+             "reversals whose attempts ran out, kept as evidence (rule 3)")
+            .range(0),
+        Make("manual_handling", ValueType::integer,
+             "QR orders flagged for manual handling (rule 14)")
             .range(0)},
        true},
   };

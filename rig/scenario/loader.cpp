@@ -224,8 +224,10 @@ bool Parser::read_value(const YAML::Node& n, const Param& p, json& out, const st
       return true;
     case ValueType::transaction_id:
       if (!r_.read(n, text)) return false;
-      if (text.empty() || text.size() > 32 || !all_of_chars(text, is_printable)) {
-        r_.error(n, "bad transaction id '" + text + "': expected 1 to 32 printable characters");
+      // 20, not the protocol's 32: the engine appends _TAG to make it unique per run
+      // (RunnerOptions::scope_ids).
+      if (text.empty() || text.size() > 20 || !all_of_chars(text, is_printable)) {
+        r_.error(n, "bad transaction id '" + text + "': expected 1 to 20 printable characters");
         return false;
       }
       out = text;

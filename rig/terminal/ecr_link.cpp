@@ -90,6 +90,9 @@ Status EcrLink::open() {
     queue_.clear();
     ack_ = Ack::none;
     waiting_ack_ = false;
+    reading_ = false;
+    background_reading_ = false;
+    deframer_ = ecr::Deframer();
   }
   reader_ = std::thread(&EcrLink::reader_loop, this);
   return Status::success();
@@ -101,6 +104,7 @@ void EcrLink::abort() {
     aborted_ = true;
   }
   cv_.notify_all();
+  background_cv_.notify_all();
   link_->abort();
 }
 
@@ -279,8 +283,7 @@ EcrSent EcrLink::send(const Message& message, Deadline deadline) {
 
     const Deadline wait_end = std::min<Deadline>(written + options_.ack_timeout, deadline);
     std::unique_lock<std::mutex> lk(mu_);
-    cv_.wait_until(lk, wait_end,
-                   [&] { return ack_ != Ack::none || aborted_ || !reader_status_.ok(); });
+    wait_reading(lk, wait_end, [&] { return ack_ != Ack::none; });
     waiting_ack_ = false;
     if (aborted_) {
       out.status = error_status(IoStatus::aborted, "aborted");
@@ -333,46 +336,100 @@ EcrReceived EcrLink::receive(Deadline deadline) {
       out.status = error_status(IoStatus::timeout, "no message before the deadline");
       return out;
     }
-    cv_.wait_until(lk, deadline);
+    wait_reading(lk, deadline, [&] { return !queue_.empty(); });
   }
 }
 
-void EcrLink::reader_loop() {
-  ecr::Deframer deframer;
-  Clock::time_point last_byte{};
-  for (;;) {
-    // Idle, the wait only ends on bytes, hang-up or abort; the long deadline is no poll.
-    const Deadline until = deframer.in_frame() ? last_byte + options_.byte_timeout
-                                               : Clock::now() + std::chrono::hours(24);
-    rig::link::Chunk chunk = link_->read(until);
-    if (chunk.status.ok()) {
-      last_byte = chunk.at;
-      deframer.feed(chunk.bytes);
-      while (auto event = deframer.pop()) {
-        handle(std::move(*event), chunk.at);
-      }
+void EcrLink::wait_reading(std::unique_lock<std::mutex>& lk, Deadline until,
+                           const std::function<bool()>& ready) {
+  ++callers_waiting_;
+  while (!ready() && !aborted_ && open_ && reader_status_.ok() && Clock::now() < until) {
+    if (!reading_) {
+      reading_ = true;
+      lk.unlock();
+      read_once(until);
+      lk.lock();
+      reading_ = false;
+      cv_.notify_all();
       continue;
     }
-    if (chunk.status.code == IoStatus::timeout) {
-      const Clock::time_point now = Clock::now();
-      if (deframer.in_frame() && now >= last_byte + options_.byte_timeout &&
-          deframer.abandon("incomplete frame: no byte for " +
-                           std::to_string(options_.byte_timeout.count()) + " ms")) {
-        while (auto event = deframer.pop()) {
-          handle(std::move(*event), now);
-        }
-      }
-      continue;
+    // Another thread reads: the background reader steps aside when asked; a caller that
+    // reads hands over what it reads for us and the turn when its own wait ends.
+    if (background_reading_) link_->wake();
+    cv_.wait_until(lk, until);
+  }
+  --callers_waiting_;
+  if (callers_waiting_ == 0 && background_waits_for_idle_) {
+    background_cv_.notify_one();  // the background reader may take the turn again
+  }
+}
+
+void EcrLink::read_once(Deadline until) {
+  // Inside a frame, a line quiet for byte_timeout ends it (dropped and NAKed).
+  const Deadline limit = deframer_.in_frame() ? std::min(until, last_byte_ + options_.byte_timeout)
+                                              : until;
+  rig::link::Chunk chunk = link_->read(limit);
+  if (chunk.status.ok()) {
+    last_byte_ = chunk.at;
+    deframer_.feed(chunk.bytes);
+    while (auto event = deframer_.pop()) {
+      handle(std::move(*event), chunk.at);
     }
-    {
-      std::lock_guard<std::mutex> lk(mu_);
-      // Our own abort() is reported by the waiters; anything else is the transport's word.
-      if (!aborted_) {
-        reader_status_ = chunk.status;
-      }
-    }
-    cv_.notify_all();
     return;
+  }
+  if (chunk.status.code == IoStatus::timeout) {
+    const Clock::time_point now = Clock::now();
+    if (deframer_.in_frame() && now >= last_byte_ + options_.byte_timeout &&
+        deframer_.abandon("incomplete frame: no byte for " +
+                          std::to_string(options_.byte_timeout.count()) + " ms")) {
+      while (auto event = deframer_.pop()) {
+        handle(std::move(*event), now);
+      }
+    }
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    // Our own abort() is reported by the waiters; anything else is the transport's word.
+    if (!aborted_) {
+      reader_status_ = chunk.status;
+    }
+  }
+  cv_.notify_all();
+  background_cv_.notify_all();
+}
+
+void EcrLink::reader_loop() {
+  // How long the background reader leaves the turn to callers after the last one is done: a
+  // reply usually follows its request at once, and the caller that sends it reads its ACK.
+  constexpr auto kLinger = std::chrono::milliseconds(5);
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    if (aborted_ || !reader_status_.ok()) {
+      return;
+    }
+    if (callers_waiting_ > 0) {  // the turn is theirs (reading_ too, then)
+      background_waits_for_idle_ = true;
+      background_cv_.wait(lk);
+      background_waits_for_idle_ = false;
+      continue;
+    }
+    // Callers arriving during the linger do not tell: it ends on its timeout.
+    if (background_cv_.wait_for(lk, kLinger, [&] {
+          return aborted_ || !reader_status_.ok() || callers_waiting_ > 0;
+        })) {
+      continue;
+    }
+    reading_ = true;
+    background_reading_ = true;
+    lk.unlock();
+    // Idle, the wait only ends on bytes, hang-up, abort or a caller's wake(); the long
+    // deadline is no poll.
+    read_once(Clock::now() + std::chrono::hours(24));
+    lk.lock();
+    reading_ = false;
+    background_reading_ = false;
+    cv_.notify_all();
   }
 }
 

@@ -4,9 +4,13 @@
 // rig/protocol/ecr.h.
 //
 // Contract
-// - One reader thread (started by open()) reads the link, deframes, answers every good frame
-//   with ACK and every bad or malformed one with NAK, drops duplicates and queues new messages
-//   for receive(). It also hands ACK/NAK to the send() waiting for them.
+// - One thread at a time reads the link, deframes, answers every good frame with ACK and every
+//   bad or malformed one with NAK, drops duplicates, queues new messages for receive() and hands
+//   ACK/NAK to the send() waiting for them. That thread is preferably the caller that waits:
+//   send() reads its own ACK and receive() its own message, so that an exchange costs no
+//   hand-over between threads (DESIGN: ECR round trip within 1.5x of a raw pty loop). A
+//   background reader (started by open()) reads while nobody waits, so that the peer's frames
+//   are ACKed at any time; a caller that wants to read wakes it (Link::wake) and takes over.
 // - send() adds `seq=N` to the message, writes the frame and waits up to ack_timeout for an ACK;
 //   on NAK or silence it writes the identical bytes again, `attempts` writes in all. One send
 //   at a time; a second caller waits for the first (until its own deadline).
@@ -167,6 +171,12 @@ class EcrLink {
   enum class Ack { none, ack, nak };
 
   void reader_loop();
+  // Waits (lk held on entry and return) until `ready()` holds, the deadline passes, or the link
+  // is aborted or lost; reads the link itself whenever no other thread does.
+  void wait_reading(std::unique_lock<std::mutex>& lk, Deadline until,
+                    const std::function<bool()>& ready);
+  // One read of the link and what it brings (the caller holds the read turn, not mu_).
+  void read_once(Deadline until);
   void handle(rig::protocol::ecr::Event event, Clock::time_point at);
   void handle_frame(const std::string& payload, Clock::time_point at);
   void reject(std::string bytes, std::string reason, Clock::time_point at);
@@ -202,6 +212,18 @@ class EcrLink {
   int bad_lrc_left_ = 0;      // misbehave(): frames to corrupt
   int acks_to_withhold_ = 0;  // misbehave(): ACKs to leave out
   int noise_left_ = 0;        // misbehave(): garbage bytes before the next frame
+
+  // The read turn: one thread at a time is in read_once().
+  bool reading_ = false;
+  bool background_reading_ = false;  // ... and it is the background reader
+  int callers_waiting_ = 0;          // send()/receive() calls waiting for input
+  // The background reader waits on its own condition, told only when the last caller is done
+  // (and it waits for that), so that the callers' hand-overs never wake it.
+  std::condition_variable background_cv_;
+  bool background_waits_for_idle_ = false;
+  // Owned by the thread that has the read turn.
+  rig::protocol::ecr::Deframer deframer_;
+  Clock::time_point last_byte_{};
 
   std::thread reader_;
 };

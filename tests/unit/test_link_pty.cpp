@@ -126,6 +126,44 @@ TEST_F(PtyTest, AbortFromAnotherThreadWakesABlockedRead) {
   EXPECT_TRUE(after_reopen.status) << after_reopen.status.message;
 }
 
+// wake() lets another thread take over reading (EcrLink): it ends one read early with a
+// timeout, never loses bytes, and leaves the link usable, unlike abort().
+TEST_F(PtyTest, WakeEndsOneBlockedReadEarlyAndTheLinkGoesOn) {
+  std::promise<void> reading;
+  auto reader = std::async(std::launch::async, [&] {
+    reading.set_value();
+    return slave_->read(after(seconds(30)));
+  });
+  reading.get_future().wait();
+  slave_->wake();
+  ASSERT_EQ(reader.wait_for(seconds(3)), std::future_status::ready);
+  Chunk woken = reader.get();
+  EXPECT_EQ(woken.status.code, IoStatus::timeout);
+  EXPECT_TRUE(woken.bytes.empty());
+
+  // Once only: the next read waits for its deadline again.
+  auto t0 = Clock::now();
+  EXPECT_EQ(slave_->read(after(milliseconds(200))).status.code, IoStatus::timeout);
+  EXPECT_GE(Clock::now() - t0, milliseconds(190));
+
+  // A wake with no read in progress ends the next read at once, unless bytes are waiting:
+  // those come first, and the wake ends the read after them.
+  slave_->wake();
+  t0 = Clock::now();
+  EXPECT_EQ(slave_->read(after(seconds(30))).status.code, IoStatus::timeout);
+  EXPECT_LT(Clock::now() - t0, seconds(3));
+  ASSERT_TRUE(master_.write("kept", after(seconds(5))));
+  slave_->wake();
+  Chunk data = read_exactly(*slave_, 4, after(seconds(5)));
+  EXPECT_EQ(data.bytes, "kept");
+  EXPECT_EQ(slave_->read(after(seconds(30))).status.code, IoStatus::timeout);
+
+  // Writes do not notice a wake, and the link still carries bytes both ways.
+  slave_->wake();
+  ASSERT_TRUE(slave_->write("out", after(seconds(5))));
+  EXPECT_EQ(read_exactly(master_, 3, after(seconds(5))).bytes, "out");
+}
+
 TEST_F(PtyTest, AbortWakesAWriteBlockedOnAFullBuffer) {
   // Nobody reads the master, so the pty buffer fills and the write waits for room.
   std::promise<void> writing;

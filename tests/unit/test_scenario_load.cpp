@@ -82,7 +82,7 @@ TEST(ScenarioLoad, EveryStepAndExpectation) {
   }
   EXPECT_EQ(triggers.size(), 6u);
 
-  ASSERT_EQ(s.steps.size(), 40u);
+  ASSERT_EQ(s.steps.size(), 41u);
   auto step = [&](std::size_t i) -> const rig::scenario::Step& { return s.steps.at(i); };
   auto args = [&](std::size_t i) { return step(i).args.dump(); };
 
@@ -162,6 +162,8 @@ TEST(ScenarioLoad, EveryStepAndExpectation) {
                       R"("reversals":1,"wallet_net":"1.00","wallet_payments":1})");
   EXPECT_EQ(args(37), R"({"paper":"ok","pending_reversals":0,"state":"IDLE"})");
   EXPECT_EQ(step(37).expect, "state");
+  EXPECT_EQ(step(40).expect, "ecr");
+  EXPECT_EQ(args(40), R"({"count":0,"from":"controller","kind":"nak"})");
 }
 
 TEST(ScenarioLoad, DesignExample) {
@@ -340,13 +342,13 @@ TEST(ScenarioErrors, Sale) {
           "s.yaml:5:43: 'card' is for method card",
           "s.yaml:5:64: bad currency 'EUR': expected 3 digits (ISO 4217), e.g. \"156\"",
           "s.yaml:6:48: 'code' is for method qr",
-          "s.yaml:6:57: bad transaction id '': expected 1 to 32 printable characters",
+          "s.yaml:6:57: bad transaction id '': expected 1 to 20 printable characters",
           "s.yaml:6:61: unknown key 'tip' in sale (known: amount, method, card, code, currency, "
           "id)",
           "s.yaml:7:22: expected an amount with two fraction digits, e.g. \"100.00\", got "
           "'-1.00'",
           "s.yaml:8:17: bad transaction id '0123456789012345678901234567890123': expected 1 to "
-          "32 printable characters"}));
+          "20 printable characters"}));
 }
 
 TEST(ScenarioErrors, FixtureSteps) {
@@ -524,11 +526,11 @@ TEST(ScenarioErrors, ExpectShape) {
       (std::vector<std::string>{
           "s.yaml:4:13: expected a mapping for expect, got 'result'",
           "s.yaml:5:14: unknown expectation 'reslt' (known: result, event, prompt, display, "
-          "receipt, host_message, wallet_message, ledger, state)",
+          "receipt, ecr, host_message, wallet_message, ledger, state)",
           "s.yaml:6:26: an expect has exactly one of: result, event, prompt, display, receipt, "
-          "host_message, wallet_message, ledger, state; found 'result' and 'event'",
+          "ecr, host_message, wallet_message, ledger, state; found 'result' and 'event'",
           "s.yaml:7:13: expect needs one of: result, event, prompt, display, receipt, "
-          "host_message, wallet_message, ledger, state",
+          "ecr, host_message, wallet_message, ledger, state",
           "s.yaml:8:24: unknown key 'befor' in expect event (known: event, before, after, count, "
           "absent, within, since)",
           "s.yaml:8:47: 'within' must be above 0, got '0s'",
@@ -549,7 +551,8 @@ TEST(ScenarioErrors, ExpectValues) {
                   "  - expect: {ledger: {}}\n"
                   "  - expect: {ledger: {net: \"1\"}}\n"
                   "  - expect: {state: {paper: none}}\n"
-                  "  - expect: {display: [a]}\n"),
+                  "  - expect: {display: [a]}\n"
+                  "  - expect: {ecr: ACK, from: host}\n"),
       (std::vector<std::string>{
           "s.yaml:4:31: unknown status 'OK' (known: APPROVED, DECLINED, FAILED, UNKNOWN, "
           "CANCELLED)",
@@ -575,7 +578,9 @@ TEST(ScenarioErrors, ExpectValues) {
           "s.yaml:12:28: expected an amount with two fraction digits, e.g. \"100.00\" or "
           "\"-1.00\", got '1'",
           "s.yaml:13:29: unknown paper 'none' (known: ok, low, out)",
-          "s.yaml:14:23: expected text, got a list"}));
+          "s.yaml:14:23: expected text, got a list",
+          "s.yaml:15:19: unknown ecr 'ACK' (known: frame, ack, nak, bad, noise)",
+          "s.yaml:15:30: unknown from 'host' (known: terminal, controller)"}));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ TEST_F(AdminTest, ScriptAndReset) {
             "refuse_reversal)");
   Authorisation a = approved("T1", "000001", 100);
   ledger_.record_authorisation(a);
-  ledger_.set_pin_failures("visa-chip", 3);
+  ledger_.set_pin_failures("visa-chip", 3, "T1");
   auto [reset_status, reset] = call("POST", "/admin/reset", "");
   EXPECT_EQ(reset_status, 200u);
   EXPECT_EQ(reset["cleared"], json::array({"scripts"}));
@@ -113,6 +113,14 @@ TEST_F(AdminTest, ScriptAndReset) {
   EXPECT_EQ(full["cleared"], json::array({"scripts", "ledger", "pin_counters"}));
   EXPECT_EQ(ledger_.summary("T1").debits, 0);
   EXPECT_EQ(ledger_.pin_failures("visa-chip"), 0);
+  // One terminal's reset: its rules and the PIN counters it changed, nobody else's.
+  ledger_.set_pin_failures("visa-chip", 3, "T1");
+  ledger_.set_pin_failures("mag-only", 3, "T2");
+  auto [s5, one] = call("POST", "/admin/reset", R"({"tid":"T2","pin_counters":true})");
+  EXPECT_EQ(s5, 200u);
+  EXPECT_EQ(one["cleared"], json::array({"scripts", "pin_counters"}));
+  EXPECT_EQ(ledger_.pin_failures("mag-only"), 0);
+  EXPECT_EQ(ledger_.pin_failures("visa-chip"), 3);
   auto [s3, wrong] = call("POST", "/admin/reset", R"({"everything":true})");
   EXPECT_EQ(s3, 400u);
   EXPECT_EQ(wrong["error"], "unknown key 'everything' (known: ledger, messages, pin_counters, tid)");

@@ -216,8 +216,13 @@ TEST(VhostLedger, WalletOrdersDefaultToPreferentialAndRevokeTheirFee) {
 TEST(VhostLedger, PinCountersAndResets) {
   Ledger l(":memory:");
   EXPECT_EQ(l.pin_failures("visa-chip"), 0);
-  l.set_pin_failures("visa-chip", 2);
-  l.set_pin_failures("visa-chip", 3);
+  l.set_pin_failures("visa-chip", 2, "T1");
+  l.set_pin_failures("visa-chip", 3, "T1");
+  EXPECT_EQ(l.pin_failures("visa-chip"), 3);
+  // A terminal's reset clears only the counters its requests changed last.
+  l.set_pin_failures("mag-only", 1, "T2");
+  l.clear_pin_counters("T2");
+  EXPECT_EQ(l.pin_failures("mag-only"), 0);
   EXPECT_EQ(l.pin_failures("visa-chip"), 3);
   l.set_fee_class("SHOP", FeeClass::preferential);
   Authorisation a = sale("T1", "000001", 100);
@@ -286,7 +291,7 @@ TEST(VhostLedger, RefusesAnotherSchemaVersionAndUnopenableFiles) {
     Ledger l(path);
     FAIL() << "opened a ledger of schema version 7";
   } catch (const LedgerError& e) {
-    EXPECT_EQ(std::string(e.what()), "ledger " + path + ": schema version 7 is not 1");
+    EXPECT_EQ(std::string(e.what()), "ledger " + path + ": schema version 7 is not 2");
   }
   const std::string missing = dir.file("no/such/dir/x.db");
   try {
