@@ -255,6 +255,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   options.html_path = html_path;
   options.shard = shard;
   options.overrides = overrides;
+  options.keep_timelines = true;  // the returned objects carry every timeline
   if (!out_dir.empty()) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);

@@ -207,7 +207,7 @@ void Controller::write_reports(const report::RunResult& result) {
     if (junit_path.empty()) junit_path = (fs::path(opt_.out_dir) / "junit.xml").string();
     if (html_path.empty()) html_path = (fs::path(opt_.out_dir) / "report.html").string();
   }
-  if (!json_path.empty()) report::write_atomically(json_path, report::to_json(result).dump(1) + "\n");
+  if (!json_path.empty()) report::write_atomically(json_path, report::to_json_text(result));
   if (!junit_path.empty()) report::write_atomically(junit_path, report::to_junit(result));
   if (!html_path.empty()) report::write_atomically(html_path, report::to_html(result));
 }
@@ -241,7 +241,10 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
     std::lock_guard<std::mutex> lock(mu);
     ++done;
     if (opt_.fail_fast && (r.status == report::Status::fail || r.status == report::Status::error)) stop = true;
+    const bool keep = opt_.keep_timelines || r.status == report::Status::fail ||
+                      r.status == report::Status::error;  // report.html shows their timelines
     result.scenarios.push_back(std::move(r));
+    if (!keep) report::compact(result.scenarios.back());
     result.ended_at = report::utc_now_iso8601();
     result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     result.interrupted = interrupted_;

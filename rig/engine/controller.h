@@ -28,6 +28,10 @@ struct ControllerOptions {
   std::string html_path;        // override of out_dir/report.html
   std::string shard;            // "K/N", recorded in the results
   bool interactive = false;     // an operator can answer manual fixtures
+  // false (the CLI): a scenario that passed is kept as its results.json text once finished
+  // (report::compact), so that memory does not grow with every timeline of a long run. true
+  // (Python): the returned results keep every timeline as objects.
+  bool keep_timelines = false;
   // `--var NAME=VALUE`: overrides of the bench's variables.
   std::map<std::string, std::string> overrides;
   std::chrono::milliseconds up_timeout{20000};

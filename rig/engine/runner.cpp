@@ -200,7 +200,9 @@ void Session::Impl::stop_watchers() {
 
 void Session::Impl::start_pin_watcher(const PinPlan& plan) {
   if (plan.pins.empty()) return;
-  std::size_t from = tl_->size();
+  // From the start of the transaction: the PIN prompt may come before the card fixture has
+  // even answered that the card is in.
+  std::size_t from = txn_cursor_;
   std::string id = txn_id_;
   watchers_.emplace_back([this, plan, from, id] {
     std::size_t seen = from;
@@ -211,7 +213,8 @@ void Session::Impl::start_pin_watcher(const PinPlan& plan) {
           [&](const std::vector<Entry>& es) {
             for (std::size_t i = seen; i < es.size(); ++i) {
               if (es[i].kind == EntryKind::result && es[i].fields.value("id", "") == id) return true;
-              if (es[i].kind == EntryKind::prompt && es[i].fields.value("kind", "") == "PIN") {
+              if (es[i].kind == EntryKind::prompt && es[i].fields.value("kind", "") == "PIN" &&
+                  es[i].fields.value("id", id) == id) {
                 prompt_index = i;
                 return true;
               }

@@ -93,7 +93,10 @@ class VtermFixture : public FixtureDriver {
     }
     // The base state of this family, whatever the scenario did with fixture actions.
     std::vector<json> requests;
-    if (family_ == "card") requests.push_back({{"cmd", "card.remove"}});
+    if (family_ == "card") {
+      requests.push_back({{"cmd", "card.remove"}});
+      requests.push_back({{"cmd", "cards.reset"}});  // fresh cards: PIN try counters full
+    }
     if (family_ == "scanner") requests.push_back({{"cmd", "scanner.clean"}});
     if (family_ == "printer") requests.push_back({{"cmd", "printer.paper"}, {"state", "ok"}});
     if (family_ == "power") requests.push_back({{"cmd", "power.restore"}});

@@ -51,7 +51,16 @@ int RunResult::exit_code() const {
   return 0;
 }
 
+void compact(ScenarioResult& s) {
+  if (!s.json_text.empty()) return;
+  s.json_text = to_json(s).dump(1);
+  s.faults = nlohmann::json::array();
+  s.transcript = nlohmann::json::array();
+  s.timeline = nlohmann::json::array();
+}
+
 nlohmann::json to_json(const ScenarioResult& s) {
+  if (!s.json_text.empty()) return nlohmann::json::parse(s.json_text);
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& st : s.steps) {
     steps.push_back({{"where", st.where},
@@ -89,10 +98,11 @@ nlohmann::json to_json(const ScenarioResult& s) {
           {"timeline", s.timeline}};
 }
 
-nlohmann::json to_json(const RunResult& r) {
+namespace {
+
+// results.json without its scenarios.
+nlohmann::json document_head(const RunResult& r) {
   RunResult::Counts c = r.counts();
-  nlohmann::json scenarios = nlohmann::json::array();
-  for (const auto& s : r.scenarios) scenarios.push_back(to_json(s));
   return {{"schema", "posrig.results"},
           {"schema_version", kSchemaVersion},
           {"run_id", r.run_id},
@@ -109,8 +119,36 @@ nlohmann::json to_json(const RunResult& r) {
             {"fail", c.fail},
             {"error", c.error},
             {"skipped", c.skipped},
-            {"flaky", c.flaky}}},
-          {"scenarios", scenarios}};
+            {"flaky", c.flaky}}}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const RunResult& r) {
+  nlohmann::json doc = document_head(r);
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const auto& s : r.scenarios) scenarios.push_back(to_json(s));
+  doc["scenarios"] = std::move(scenarios);
+  return doc;
+}
+
+std::string to_json_text(const RunResult& r) {
+  // The document without its scenarios, then the scenarios' texts spliced in where a
+  // placeholder stands (a string no scenario text can contain: JSON escapes control bytes).
+  nlohmann::json doc = document_head(r);
+  const std::string placeholder = "\x01scenarios\x01";
+  doc["scenarios"] = placeholder;
+  std::string text = doc.dump(1) + "\n";
+  std::string list = "[";
+  for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
+    const ScenarioResult& s = r.scenarios[i];
+    list += i ? ",\n" : "\n";
+    list += s.json_text.empty() ? to_json(s).dump(1) : s.json_text;
+  }
+  list += r.scenarios.empty() ? "]" : "\n]";
+  const std::string quoted = nlohmann::json(placeholder).dump();
+  text.replace(text.find(quoted), quoted.size(), list);
+  return text;
 }
 
 RunResult run_from_json(const nlohmann::json& j) {

@@ -53,7 +53,14 @@ struct ScenarioResult {
   nlohmann::json faults = nlohmann::json::array();      // applied/cleared, with t_ms
   nlohmann::json transcript = nlohmann::json::array();  // ECR frames, host/wallet messages
   nlohmann::json timeline = nlohmann::json::array();    // everything, with t_ms
+  // This scenario's results.json entry as text, when its faults, transcript and timeline were
+  // dropped from memory (compact()); empty otherwise. to_json() then reads it back.
+  std::string json_text;
 };
+
+// Renders `s` into json_text and drops faults, transcript and timeline: a long run keeps each
+// finished scenario as its results.json text, not as a JSON tree (several times larger).
+void compact(ScenarioResult& s);
 
 struct RunResult {
   std::string run_id;
@@ -77,6 +84,9 @@ struct RunResult {
 };
 
 nlohmann::json to_json(const ScenarioResult& s);
+// The results.json document as text; compacted scenarios go in as their text, without being
+// parsed again. Same content as to_json(r).dump(1).
+std::string to_json_text(const RunResult& r);
 nlohmann::json to_json(const RunResult& r);
 // Reads a results.json document back (for `rig merge` and `rig report`); throws
 // std::runtime_error naming the problem for a document of another schema version.

@@ -308,6 +308,97 @@ TEST_F(VtermBasics, Rule18BadLrcIsNakedAndOwnFramesAreResentAtMostThreeTimes) {
   EXPECT_EQ(status_frames[1], status_frames[2]);
 }
 
+// Rule 18 with and without acts-on-bad-lrc, on the raw line: the correct terminal NAKs a frame
+// whose LRC is wrong and does not act on it; the defective one ACKs it and executes it. The
+// defect follows bug.set / bug.clear at run time.
+class VtermBadLrc : public VBench, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(VtermBadLrc, Rule18FrameWithABadLrcIsNakedNeverExecuted) {
+  const bool buggy = GetParam();
+  BenchOptions o;
+  if (buggy) o.bugs = {"acts-on-bad-lrc"};
+  start(o);
+  ecr_->close();
+  rig::link::PtyLink raw(dir_.file("ecr"));
+  ASSERT_TRUE(raw.open().ok());
+  ecr::Deframer deframer;
+  // The next frame, ACK or NAK the terminal puts on the line; nullopt when `wait` passes first.
+  auto next = [&](milliseconds wait) -> std::optional<ecr::Event> {
+    const auto deadline = rig::link::after(wait);
+    for (;;) {
+      while (auto e = deframer.pop()) {
+        if (e->kind != ecr::Event::Kind::noise) return e;
+      }
+      auto chunk = raw.read(deadline);
+      if (!chunk.status.ok()) return std::nullopt;
+      deframer.feed(chunk.bytes);
+    }
+  };
+  auto ack = [&] {
+    ASSERT_TRUE(raw.write(std::string(1, ecr::kAck), rig::link::after(kLong)).ok());
+  };
+  // Whatever the terminal still says (BOOT, DISPLAY) is acknowledged until it has been quiet for
+  // longer than its ACK timeout (1 s), so that nothing of it is pending.
+  const auto give_up = std::chrono::steady_clock::now() + kLong;
+  while (auto e = next(1500ms)) {
+    if (e->kind == ecr::Event::Kind::frame) ack();
+    ASSERT_LT(std::chrono::steady_clock::now(), give_up) << "the terminal never went quiet";
+  }
+  auto status_frame = [](const std::string& id, int seq) {
+    return ecr::encode_frame("STATUS" + std::string(1, ecr::kFs) + "id=" + id +
+                             std::string(1, ecr::kFs) + "seq=" + std::to_string(seq));
+  };
+  auto with_bad_lrc = [](std::string frame) {
+    frame.back() = static_cast<char>(frame.back() ^ 0x01);
+    return frame;
+  };
+  // The STATUS answer to `id` (acknowledged), or a failure when another frame or nothing comes.
+  auto expect_answer = [&](const std::string& id) {
+    auto e = next(kLong);
+    ASSERT_TRUE(e.has_value()) << "no answer to STATUS " << id;
+    ASSERT_EQ(e->kind, ecr::Event::Kind::frame) << ecr::to_string(e->kind);
+    ack();
+    ecr::Decoded d = ecr::decode(e->bytes);
+    ASSERT_TRUE(d.ok()) << d.error;
+    EXPECT_EQ(d.message.name, "STATUS");
+    EXPECT_EQ(d.message.get("id"), id);
+  };
+  // Sends STATUS `id` with a bad LRC; what the terminal answers first ("nak", "ack", ...).
+  auto send_bad = [&](const std::string& id, int seq) -> std::string {
+    if (!raw.write(with_bad_lrc(status_frame(id, seq)), rig::link::after(kLong)).ok()) {
+      return "write failed";
+    }
+    auto reply = next(kLong);
+    return reply ? ecr::to_string(reply->kind) : "nothing";
+  };
+  auto expect_naked = [&](const std::string& id, int seq) {
+    EXPECT_EQ(send_bad(id, seq), "nak") << "a bad LRC is NAKed";
+    EXPECT_FALSE(next(kShort).has_value()) << "the bad frame was acted on";
+  };
+  auto expect_executed = [&](const std::string& id, int seq) {
+    EXPECT_EQ(send_bad(id, seq), "ack") << "acts-on-bad-lrc ACKs a bad frame";
+    expect_answer(id);
+  };
+  if (!buggy) {
+    expect_naked("S1", 7);
+    // The good copy (same seq) is the one executed.
+    ASSERT_TRUE(raw.write(status_frame("S1", 7), rig::link::after(kLong)).ok());
+    auto reply = next(kLong);
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(reply->kind, ecr::Event::Kind::ack);
+    expect_answer("S1");
+    ctl({{"cmd", "bug.set"}, {"name", "acts-on-bad-lrc"}});
+    expect_executed("S2", 8);
+  } else {
+    expect_executed("S1", 7);
+    ctl({{"cmd", "bug.clear"}, {"name", "acts-on-bad-lrc"}});
+    expect_naked("S2", 8);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermBadLrc, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Bug" : "Correct"; });
+
 // Rule 19: the same SALE id sent again as a new message is not executed twice.
 class VtermDuplicates : public VBench, public ::testing::WithParamInterface<bool> {};
 
@@ -344,9 +435,15 @@ INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermDuplicates, ::testing::Values(fal
                          [](const auto& info) { return info.param ? "Bug" : "Correct"; });
 
 // Rule 20: the controller's link drops mid-transaction; the terminal finishes, keeps the result
-// for LAST, and starts nothing on its own.
-TEST_F(VtermBasics, Rule20LinkLostMidTransactionLastGivesTheResult) {
-  start();
+// for LAST, and starts nothing on its own. With restarts-sale-after-link-loss it runs the sale
+// again by itself once the link is back: a second 0200 under a new STAN, a second debit.
+class VtermLinkLoss : public VBench, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(VtermLinkLoss, Rule20LinkLostMidTransactionLastGivesTheResult) {
+  const bool buggy = GetParam();
+  BenchOptions o;
+  if (buggy) o.bugs = {"restarts-sale-after-link-loss"};
+  start(o);
   const std::size_t from = ecr().mark();
   sale("T1", "3.00");
   expect_prompt("PRESENT_CARD", from);
@@ -354,11 +451,28 @@ TEST_F(VtermBasics, Rule20LinkLostMidTransactionLastGivesTheResult) {
   card("insert", "visa-chip");
   keys("1234");  // queued for the PIN prompt
   // The terminal finishes on its own; its log line says when.
-  auto done = vterm_->wait_for_line(std::regex("-> RESULT id=T1 status=APPROVED"),
-                                    rig::process::after(kLong));
+  const std::regex approved("-> RESULT id=T1 status=APPROVED");
+  auto done = vterm_->wait_for_line(approved, rig::process::after(kLong));
   ASSERT_TRUE(done.status.ok()) << done.status.message;
+  std::smatch stan;
+  ASSERT_TRUE(std::regex_search(done.line.text, stan, std::regex("stan=([0-9]+)")));
+  // The sale once more: a RESULT of T1 under another STAN (LAST and QUERY answer with the first).
+  const std::regex rerun_result("-> RESULT id=T1 status=APPROVED rc=00 type=sale stan=(?!" +
+                                stan[1].str() + ")");
   ecr_->open();
   const std::size_t again = ecr().mark();
+  if (buggy) {
+    auto rerun = vterm_->wait_for_line(rerun_result, rig::process::after(kLong), done.line.seq);
+    ASSERT_TRUE(rerun.status.ok()) << "the defect did not run the sale again";
+    auto sales = host_messages("0200");
+    ASSERT_EQ(sales.size(), 2u);
+    EXPECT_NE(field(sales[0], 11), field(sales[1], 11)) << "a new STAN";
+    EXPECT_EQ(field(sales[0], 2), field(sales[1], 2)) << "the same card";
+    EXPECT_EQ(field(sales[0], 4), field(sales[1], 4)) << "the same amount";
+    EXPECT_EQ(ledger()["debits"], 2) << "the customer paid twice";
+    EXPECT_EQ(ecr().count(is_prompt("PRESENT_CARD"), again), 0u) << "nobody was asked";
+    return;
+  }
   command("LAST", "L1");
   Message r = expect([](const Message& m) { return m.name == "RESULT" && m.get("ref") == "L1"; },
                      "LAST answer", again);
@@ -374,9 +488,15 @@ TEST_F(VtermBasics, Rule20LinkLostMidTransactionLastGivesTheResult) {
                 .get("rc"),
             "00");
   EXPECT_TRUE(absent(is_prompt("PRESENT_CARD"), again, 1000ms)) << "a sale started on its own";
+  EXPECT_FALSE(
+      vterm_->wait_for_line(rerun_result, rig::process::after(2000ms), done.line.seq).status.ok())
+      << "the sale ran again on its own";
   EXPECT_EQ(host_messages("0200").size(), 1u);
   EXPECT_EQ(ledger()["debits"], 1);
 }
+
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermLinkLoss, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Bug" : "Correct"; });
 
 // Rule 21: three wrong operator passwords lock the terminal until the supervisor unlocks it.
 TEST_F(VtermBasics, Rule21WrongOperatorPasswordsLockTheTerminal) {

@@ -211,8 +211,9 @@ TEST_F(VtermQrPlain, Rule14ReverseFailsTooManualHandling) {
 }
 
 // Rule 15: paid but not credited -> a QUERY by the same order number settles it; one payment.
-TEST_F(VtermQrPlain, Rule15QueryByTheSameOrderSettlesAnUnknownPayment) {
-  start();
+// query-pays-again answers the QUERY with a second micropay under a new order number instead.
+TEST_P(VtermQr, Rule15QueryByTheSameOrderSettlesAnUnknownPayment) {
+  start_with("query-pays-again");
   script(json::array(
       {{{"target", "wallet"}, {"action", "system_error"}, {"apply", true}, {"count", 1}},
        {{"target", "wallet"},
@@ -228,6 +229,20 @@ TEST_F(VtermQrPlain, Rule15QueryByTheSameOrderSettlesAnUnknownPayment) {
   const std::string order = r.get("order").value_or("?");
   const std::size_t later = ecr().mark();
   command("QUERY", "Q1");
+  if (buggy()) {
+    Message settled = result("Q1", later);
+    EXPECT_EQ(settled.get("status"), "APPROVED");
+    const std::string second = settled.get("order").value_or("?");
+    EXPECT_NE(second, order) << "paid under a new order number";
+    EXPECT_EQ(ecr().count(is_event("WALLET_QUERY"), later), 0u) << "the QUERY asked nobody";
+    EXPECT_EQ(host_messages("POST /orderquery", "wallet").size(), 10u);
+    auto pays = host_messages("POST /micropay", "wallet");
+    ASSERT_EQ(pays.size(), 2u) << "the defect paid again";
+    EXPECT_EQ(count_containing(pays, order), 1u);
+    EXPECT_EQ(count_containing(pays, second), 1u);
+    EXPECT_EQ(ledger()["wallet_payments"], 2) << "the customer paid twice";
+    return;
+  }
   Message q = expect(is_event("WALLET_QUERY"), "WALLET_QUERY for the QUERY", later);
   EXPECT_EQ(q.get("order"), order);
   Message settled = result("Q1", later);

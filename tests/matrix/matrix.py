@@ -69,18 +69,14 @@ KNOWN_GAPS = {}
 # What the scenarios of a rule cannot assert although the rule asks for it, and rules vterm has
 # no defect for (their scenarios are proven by the bugs of other rules they also catch).
 LIMITS = [
-    "Rules 18 and 19 at the frame level: there is no expectation on ECR link frames, so the "
-    "NAKs of bad-LRC copies and the identical resends after lost ACKs show in results.json's "
-    "transcript (`ecr_in`/`ecr_out`, `attempt`, `duplicate`) but are not asserted; the "
-    "scenarios assert what follows from them (one execution, one 0200, one debit).",
-    "vterm has no defect for rules 15, 18 and 20; their scenarios are caught by the defects of "
-    "the rules they also exercise (14, 19).",
+    "Rule 19 at the frame level: the identical resends after lost ACKs show in results.json's "
+    "transcript (`ecr_in` frames with `duplicate: true`) but are not asserted (the frame that "
+    "gets resent depends on timing); the scenarios assert what follows from them (one "
+    "execution, one 0200, one debit). Rule 18's NAKs are asserted (`expect: {ecr: nak}`).",
     "Rule 3's evidence (the failed reversal kept in flash) is reported by STATUS "
-    "`failed_reversals`, which `expect: {state: …}` cannot check; the scenario checks the "
-    "REVERSAL_FAILED alert, CONTACT_SUPPORT and the unreversed money in the ledger.",
-    "Rule 16 with paper running out in the middle of the receipt needs `printer.paper_low` with "
-    "`lines_left`; the vterm fixture driver does not pass `lines_left` on, so the scenarios run "
-    "out of paper before the receipt's first line.",
+    "`failed_reversals`, which `expect: {state: …}` can check, but the count grows over a run on "
+    "one terminal (and with --repeat), so the scenario checks the REVERSAL_FAILED alert, "
+    "CONTACT_SUPPORT and the unreversed money in the ledger instead.",
 ]
 
 BEGIN_UNCHECKED = "<!-- not checked: begin -->"

@@ -67,6 +67,26 @@ TEST(Results, JsonRoundTrip) {
   EXPECT_EQ(rig::report::to_json(back), j);
 }
 
+// A long run keeps passed scenarios as text (compact); the written document is the same.
+TEST(Results, CompactedScenariosWriteTheSameDocument) {
+  RunResult r = sample_run();
+  r.scenarios[0].timeline = nlohmann::json::array(
+      {{{"t_ms", 1.5}, {"kind", "ecr_out"}, {"fields", {{"payload", "SALE|id=a\u0001"}}}}});
+  r.scenarios[0].transcript = r.scenarios[0].timeline;
+  const nlohmann::json full = rig::report::to_json(r);
+  EXPECT_EQ(nlohmann::json::parse(rig::report::to_json_text(r)), full);
+  rig::report::compact(r.scenarios[0]);
+  EXPECT_TRUE(r.scenarios[0].timeline.empty());
+  EXPECT_FALSE(r.scenarios[0].json_text.empty());
+  EXPECT_EQ(rig::report::to_json(r), full);
+  const std::string text = rig::report::to_json_text(r);
+  EXPECT_EQ(nlohmann::json::parse(text), full);
+  EXPECT_EQ(text.find("\x01"), std::string::npos);
+  RunResult none = sample_run();
+  none.scenarios.clear();
+  EXPECT_EQ(nlohmann::json::parse(rig::report::to_json_text(none))["scenarios"], nlohmann::json::array());
+}
+
 TEST(Results, RejectsOtherSchemas) {
   nlohmann::json j = rig::report::to_json(sample_run());
   j["schema_version"] = 99;

@@ -37,6 +37,69 @@ TEST(VtermPoweredPty, WithoutPowerNothingGoesEitherWay) {
   EXPECT_EQ(in.bytes, "back");
 }
 
+// The controller closing its end of the line is what the firmware calls a lost link: seen on
+// the next call, whoever reads first; opening, using the line or power do not count.
+TEST(VtermPoweredPty, SeesTheControllerCloseItsEnd) {
+  PoweredPty pty;
+  ASSERT_TRUE(pty.open().ok());
+  EXPECT_EQ(pty.peer_losses(), 0u);
+  rig::link::PtyLink peer(pty.slave_path());
+  ASSERT_TRUE(peer.open().ok());
+  ASSERT_TRUE(peer.write("abc", rig::link::after(2s)).ok());
+  ASSERT_TRUE(pty.read(rig::link::after(2s)).status.ok());
+  EXPECT_EQ(pty.peer_losses(), 0u);
+  peer.close();
+  const std::uint64_t first = pty.peer_losses();
+  EXPECT_GE(first, 1u);
+  pty.set_powered(false);
+  ASSERT_TRUE(peer.open().ok());
+  EXPECT_EQ(pty.peer_losses(), first);
+  peer.close();
+  EXPECT_GT(pty.peer_losses(), first);
+}
+
+// acts-on-bad-lrc: incoming frames get the right LRC before the link layer sees them, whatever
+// way the bytes are split, from the moment the bug is set; nothing else is touched.
+TEST(VtermPoweredPty, ActsOnBadLrcRepairsTheLrcOfIncomingFrames) {
+  namespace ecr = rig::protocol::ecr;
+  BugSet bugs;
+  PoweredPty pty;
+  pty.set_bugs(&bugs);
+  ASSERT_TRUE(pty.open().ok());
+  rig::link::PtyLink peer(pty.slave_path());
+  ASSERT_TRUE(peer.open().ok());
+  const std::string good = ecr::encode_frame("STATUS" + std::string(1, ecr::kFs) + "id=S1");
+  std::string bad = good;
+  bad.back() = static_cast<char>(bad.back() ^ 0x5a);
+  const std::string line = std::string(1, ecr::kAck) + "noise" + bad;
+  auto pass = [&](const std::string& first, const std::string& second) {
+    EXPECT_TRUE(peer.write(first, rig::link::after(2s)).ok());
+    std::string got;
+    const auto deadline = rig::link::after(5s);
+    while (got.size() < first.size()) {
+      auto in = pty.read(deadline);
+      if (!in.status.ok()) break;
+      got += in.bytes;
+    }
+    EXPECT_TRUE(peer.write(second, rig::link::after(2s)).ok());
+    while (got.size() < first.size() + second.size()) {
+      auto in = pty.read(deadline);
+      if (!in.status.ok()) break;
+      got += in.bytes;
+    }
+    return got;
+  };
+  const std::size_t split = line.size() - 4;  // inside the payload
+  EXPECT_EQ(pass(line.substr(0, split), line.substr(split)), line) << "correct: left alone";
+  bugs.set(Bug::acts_on_bad_lrc);
+  const std::string repaired = std::string(1, ecr::kAck) + "noise" + good;
+  EXPECT_EQ(pass(line.substr(0, split), line.substr(split)), repaired);
+  EXPECT_EQ(pass(line.substr(0, line.size() - 1), line.substr(line.size() - 1)), repaired)
+      << "LRC byte alone";
+  bugs.clear(Bug::acts_on_bad_lrc);
+  EXPECT_EQ(pass(line.substr(0, 3), line.substr(3)), line);
+}
+
 class OutboxTest : public ::testing::Test {
  protected:
   OutboxTest() {
@@ -81,6 +144,27 @@ TEST_F(OutboxTest, SendsInOrderToAnAcknowledgingPeer) {
     EXPECT_EQ(in.message.get("name"), n);
   }
   EXPECT_EQ(outbox_->failures(), 0u);
+}
+
+TEST_F(OutboxTest, SaysWhenItIsThroughWithEverything) {
+  std::condition_variable cv;
+  int idles = 0;
+  outbox_->set_on_idle([&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++idles;
+    cv.notify_all();
+  });
+  EXPECT_TRUE(outbox_->idle());
+  // Queued or on the line, unacknowledged: not idle until a peer comes and acknowledges it (or
+  // the link gives up and the LINK_ERROR behind it is through).
+  outbox_->send(event("A"));
+  EXPECT_FALSE(outbox_->idle());
+  rig::terminal::EcrLink peer(std::make_unique<rig::link::PtyLink>(pty_.slave_path()));
+  ASSERT_TRUE(peer.open().ok());
+  std::unique_lock<std::mutex> lock(mu_);
+  ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return idles > 0; }));
+  lock.unlock();
+  EXPECT_TRUE(outbox_->idle());
 }
 
 TEST_F(OutboxTest, AFrameNobodyAcknowledgesIsDroppedAndReportedOnce) {

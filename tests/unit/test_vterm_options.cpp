@@ -100,7 +100,7 @@ TEST(VtermOptions, CardsAreFoundFromTheEnvironmentOrBesideTheBuild) {
 }
 
 TEST(VtermBugs, EveryBugHasANameAndARuleAndParsesBack) {
-  EXPECT_EQ(known_bugs().size(), 19u);
+  EXPECT_EQ(known_bugs().size(), 22u);
   for (const auto& b : known_bugs()) {
     EXPECT_EQ(parse_bug(b.name), b.bug) << b.name;
     EXPECT_GE(b.rule, 1);
@@ -109,6 +109,10 @@ TEST(VtermBugs, EveryBugHasANameAndARuleAndParsesBack) {
   }
   EXPECT_FALSE(parse_bug("declines-as-approved").has_value());
   EXPECT_EQ(info(Bug::reprint_not_marked).rule, 17);
+  EXPECT_EQ(info(Bug::query_pays_again).rule, 15);
+  EXPECT_EQ(info(Bug::acts_on_bad_lrc).rule, 18);
+  EXPECT_EQ(info(Bug::restarts_sale_after_link_loss).rule, 20);
+  EXPECT_EQ(parse_bug("restarts-sale-after-link-loss"), Bug::restarts_sale_after_link_loss);
   EXPECT_EQ(bug_names().substr(0, 29), "no-reversal, fields-90-wrong,");
 }
 
