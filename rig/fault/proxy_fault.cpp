@@ -6,73 +6,57 @@
 
 namespace rig::fault {
 
-const char* to_string(Framing framing) {
-  switch (framing) {
-    case Framing::raw:
-      return "raw";
-    case Framing::iso8583:
-      return "iso8583";
-    case Framing::http:
-      return "http";
+namespace {
+
+// An enum value with its text; one table per enum serves both to_string() and parse_...().
+template <typename E>
+struct Named {
+  E value;
+  const char* text;
+};
+
+constexpr Named<Framing> kFramings[] = {
+    {Framing::raw, "raw"}, {Framing::iso8583, "iso8583"}, {Framing::http, "http"}};
+
+constexpr Named<Direction> kDirections[] = {{Direction::to_upstream, "to_upstream"},
+                                            {Direction::to_client, "to_client"},
+                                            {Direction::both, "both"}};
+
+constexpr Named<FaultKind> kFaultKinds[] = {
+    {FaultKind::down, "down"},       {FaultKind::blackhole, "blackhole"},
+    {FaultKind::latency, "latency"}, {FaultKind::bandwidth, "bandwidth"},
+    {FaultKind::reset, "reset"},     {FaultKind::slice, "slice"},
+    {FaultKind::corrupt, "corrupt"}, {FaultKind::limit, "limit"}};
+
+// "?" for a value the table does not name.
+template <typename E, std::size_t N>
+const char* text_of(const Named<E> (&table)[N], E value) {
+  for (const auto& entry : table) {
+    if (entry.value == value) return entry.text;
   }
   return "?";
 }
 
-const char* to_string(Direction direction) {
-  switch (direction) {
-    case Direction::to_upstream:
-      return "to_upstream";
-    case Direction::to_client:
-      return "to_client";
-    case Direction::both:
-      return "both";
-  }
-  return "?";
-}
-
-const char* to_string(FaultKind kind) {
-  switch (kind) {
-    case FaultKind::down:
-      return "down";
-    case FaultKind::blackhole:
-      return "blackhole";
-    case FaultKind::latency:
-      return "latency";
-    case FaultKind::bandwidth:
-      return "bandwidth";
-    case FaultKind::reset:
-      return "reset";
-    case FaultKind::slice:
-      return "slice";
-    case FaultKind::corrupt:
-      return "corrupt";
-    case FaultKind::limit:
-      return "limit";
-  }
-  return "?";
-}
-
-std::optional<Framing> parse_framing(std::string_view text) {
-  for (Framing f : {Framing::raw, Framing::iso8583, Framing::http}) {
-    if (text == to_string(f)) return f;
+template <typename E, std::size_t N>
+std::optional<E> value_of(const Named<E> (&table)[N], std::string_view text) {
+  for (const auto& entry : table) {
+    if (text == entry.text) return entry.value;
   }
   return std::nullopt;
 }
 
+}  // namespace
+
+const char* to_string(Framing framing) { return text_of(kFramings, framing); }
+const char* to_string(Direction direction) { return text_of(kDirections, direction); }
+const char* to_string(FaultKind kind) { return text_of(kFaultKinds, kind); }
+
+std::optional<Framing> parse_framing(std::string_view text) { return value_of(kFramings, text); }
 std::optional<Direction> parse_direction(std::string_view text) {
-  for (Direction d : {Direction::to_upstream, Direction::to_client, Direction::both}) {
-    if (text == to_string(d)) return d;
-  }
-  return std::nullopt;
+  return value_of(kDirections, text);
 }
-
 std::optional<FaultKind> parse_fault_kind(std::string_view text) {
-  for (FaultKind k :
-       {FaultKind::down, FaultKind::blackhole, FaultKind::latency, FaultKind::bandwidth,
-        FaultKind::reset, FaultKind::slice, FaultKind::corrupt, FaultKind::limit}) {
-    if (text == to_string(k)) return k;
-  }
-  return std::nullopt;
+  return value_of(kFaultKinds, text);
 }
 
 bool covers(Direction scope, Direction direction) {
@@ -87,6 +71,22 @@ FaultSpec of_kind(FaultKind kind) {
   return spec;
 }
 
+// A spec of `kind` with its parameter set.
+template <typename T>
+FaultSpec of_kind(FaultKind kind, T FaultSpec::*parameter, T value) {
+  FaultSpec spec = of_kind(kind);
+  spec.*parameter = value;
+  return spec;
+}
+
+// A trigger on every message in `direction`; on_mti() and on_path() narrow it.
+Trigger on_any(Direction direction, int occurrence) {
+  Trigger trigger;
+  trigger.direction = direction;
+  trigger.occurrence = occurrence;
+  return trigger;
+}
+
 }  // namespace
 
 FaultSpec FaultSpec::down() { return of_kind(FaultKind::down); }
@@ -94,41 +94,31 @@ FaultSpec FaultSpec::blackhole() { return of_kind(FaultKind::blackhole); }
 FaultSpec FaultSpec::reset() { return of_kind(FaultKind::reset); }
 
 FaultSpec FaultSpec::latency_of(Millis latency, Millis jitter) {
-  FaultSpec spec = of_kind(FaultKind::latency);
-  spec.latency = latency;
+  FaultSpec spec = of_kind(FaultKind::latency, &FaultSpec::latency, latency);
   spec.jitter = jitter;
   return spec;
 }
 
 FaultSpec FaultSpec::bandwidth_of(std::uint64_t bytes_per_second) {
-  FaultSpec spec = of_kind(FaultKind::bandwidth);
-  spec.bytes_per_second = bytes_per_second;
-  return spec;
+  return of_kind(FaultKind::bandwidth, &FaultSpec::bytes_per_second, bytes_per_second);
 }
 
 FaultSpec FaultSpec::slice_into(std::size_t bytes, Millis gap) {
-  FaultSpec spec = of_kind(FaultKind::slice);
-  spec.slice_bytes = bytes;
+  FaultSpec spec = of_kind(FaultKind::slice, &FaultSpec::slice_bytes, bytes);
   spec.slice_gap = gap;
   return spec;
 }
 
 FaultSpec FaultSpec::corrupt_count(std::size_t bytes) {
-  FaultSpec spec = of_kind(FaultKind::corrupt);
-  spec.corrupt_bytes = bytes;
-  return spec;
+  return of_kind(FaultKind::corrupt, &FaultSpec::corrupt_bytes, bytes);
 }
 
 FaultSpec FaultSpec::corrupt_rate(double byte_probability) {
-  FaultSpec spec = of_kind(FaultKind::corrupt);
-  spec.corrupt_byte_probability = byte_probability;
-  return spec;
+  return of_kind(FaultKind::corrupt, &FaultSpec::corrupt_byte_probability, byte_probability);
 }
 
 FaultSpec FaultSpec::limit_to(std::uint64_t bytes) {
-  FaultSpec spec = of_kind(FaultKind::limit);
-  spec.limit_bytes = bytes;
-  return spec;
+  return of_kind(FaultKind::limit, &FaultSpec::limit_bytes, bytes);
 }
 
 bool FaultSpec::delivers_trigger() const {
@@ -137,18 +127,14 @@ bool FaultSpec::delivers_trigger() const {
 }
 
 Trigger on_mti(std::string mti, Direction direction, int occurrence) {
-  Trigger trigger;
+  Trigger trigger = on_any(direction, occurrence);
   trigger.mti = std::move(mti);
-  trigger.direction = direction;
-  trigger.occurrence = occurrence;
   return trigger;
 }
 
 Trigger on_path(std::string path, Direction direction, int occurrence) {
-  Trigger trigger;
+  Trigger trigger = on_any(direction, occurrence);
   trigger.path = std::move(path);
-  trigger.direction = direction;
-  trigger.occurrence = occurrence;
   return trigger;
 }
 

@@ -108,18 +108,19 @@ class Reader {
     return minor;
   }
 
-  template <typename E>
-  std::optional<E> choice(const char* key, std::optional<E> (*parse)(std::string_view),
-                          const std::string_view* names, std::size_t count) {
+  // A required field holding one of `names`, stored in `out` when valid.
+  template <typename E, std::size_t N>
+  void choice(const char* key, std::optional<E> (*parse)(std::string_view),
+              const std::string_view (&names)[N], E& out) {
     auto v = text(key, true);
-    if (!v) return std::nullopt;
+    if (!v) return;
     auto parsed = parse(*v);
     if (!parsed) {
       std::string list;
-      for (std::size_t i = 0; i < count; ++i) list += (i ? ", " : "") + std::string(names[i]);
-      fail(std::string("field '") + key + "' must be one of " + list);
+      for (std::size_t i = 0; i < N; ++i) list += (i ? ", " : "") + std::string(names[i]);
+      return fail(std::string("field '") + key + "' must be one of " + list);
     }
-    return parsed;
+    out = *parsed;
   }
 
   void fail(std::string message) {
@@ -131,8 +132,13 @@ class Reader {
   std::string error_;
 };
 
-template <typename T>
-Decoded<T> finish(const Reader& r, T value) {
+// Decodes `text` as a T: `read_fields(reader, value)` reads the fields in order, so that the
+// first problem found is the one reported.
+template <typename T, typename ReadFields>
+Decoded<T> decode(std::string_view text, ReadFields read_fields) {
+  Reader r(text);
+  T value;
+  read_fields(r, value);
   Decoded<T> d;
   d.ok = r.ok();
   if (d.ok) {
@@ -141,6 +147,28 @@ Decoded<T> finish(const Reader& r, T value) {
     d.error = r.error();
   }
   return d;
+}
+
+// The two error fields every answer ends with.
+template <typename Answer>
+void read_error_fields(Reader& r, Answer& m) {
+  r.optional_text("err_code", m.err_code);
+  r.optional_text("err_code_des", m.err_code_des);
+}
+
+// What micropay and orderquery answers share after their result (and trade_state).
+template <typename Answer>
+void read_order_fields(Reader& r, Answer& m) {
+  r.trade_no(m.out_trade_no);
+  r.optional_text("transaction_id", m.transaction_id);
+  m.amount = r.amount(false);
+  read_error_fields(r, m);
+}
+
+// Order query and reverse requests: nothing but the order number.
+template <typename Request>
+void read_trade_no_only(Reader& r, Request& m) {
+  r.trade_no(m.out_trade_no);
 }
 
 void put_amount(json& j, const std::optional<std::int64_t>& amount) {
@@ -263,85 +291,63 @@ std::string encode(const ReverseResponse& m) {
 std::string encode(const ErrorResponse& m) { return dump(json{{"error", m.error}}); }
 
 Decoded<MicropayRequest> decode_micropay_request(std::string_view text) {
-  Reader r(text);
-  MicropayRequest m;
-  r.trade_no(m.out_trade_no);
-  if (auto code = r.text("auth_code", true)) {
-    bool printable = !code->empty() && code->size() <= 128;
-    for (char c : *code) printable = printable && c >= 0x20 && c <= 0x7E;
-    if (!printable) r.fail("field 'auth_code' must be 1 to 128 printable characters");
-    m.auth_code = *code;
-  }
-  if (auto a = r.amount(true)) m.amount = *a;
-  r.optional_text("device_info", m.device_info);
-  r.optional_text("mch_id", m.mch_id);
-  return finish(r, std::move(m));
+  return decode<MicropayRequest>(text, [](Reader& r, MicropayRequest& m) {
+    r.trade_no(m.out_trade_no);
+    if (auto code = r.text("auth_code", true)) {
+      bool printable = !code->empty() && code->size() <= 128;
+      for (char c : *code) printable = printable && c >= 0x20 && c <= 0x7E;
+      if (!printable) r.fail("field 'auth_code' must be 1 to 128 printable characters");
+      m.auth_code = *code;
+    }
+    if (auto a = r.amount(true)) m.amount = *a;
+    r.optional_text("device_info", m.device_info);
+    r.optional_text("mch_id", m.mch_id);
+  });
 }
 
 Decoded<MicropayResponse> decode_micropay_response(std::string_view text) {
-  Reader r(text);
-  MicropayResponse m;
-  if (auto v = r.choice<Result>("result", parse_result, kResultNames, 4)) m.result = *v;
-  r.trade_no(m.out_trade_no);
-  r.optional_text("transaction_id", m.transaction_id);
-  m.amount = r.amount(false);
-  r.optional_text("err_code", m.err_code);
-  r.optional_text("err_code_des", m.err_code_des);
-  return finish(r, std::move(m));
+  return decode<MicropayResponse>(text, [](Reader& r, MicropayResponse& m) {
+    r.choice("result", parse_result, kResultNames, m.result);
+    read_order_fields(r, m);
+  });
 }
 
 Decoded<OrderQueryRequest> decode_order_query_request(std::string_view text) {
-  Reader r(text);
-  OrderQueryRequest m;
-  r.trade_no(m.out_trade_no);
-  return finish(r, std::move(m));
+  return decode<OrderQueryRequest>(text, read_trade_no_only<OrderQueryRequest>);
 }
 
 Decoded<OrderQueryResponse> decode_order_query_response(std::string_view text) {
-  Reader r(text);
-  OrderQueryResponse m;
-  if (auto v = r.choice<Result>("result", parse_result, kResultNames, 4)) m.result = *v;
-  if (auto v = r.choice<TradeState>("trade_state", parse_trade_state, kTradeStateNames, 6)) {
-    m.trade_state = *v;
-  }
-  r.trade_no(m.out_trade_no);
-  r.optional_text("transaction_id", m.transaction_id);
-  m.amount = r.amount(false);
-  r.optional_text("err_code", m.err_code);
-  r.optional_text("err_code_des", m.err_code_des);
-  return finish(r, std::move(m));
+  return decode<OrderQueryResponse>(text, [](Reader& r, OrderQueryResponse& m) {
+    r.choice("result", parse_result, kResultNames, m.result);
+    r.choice("trade_state", parse_trade_state, kTradeStateNames, m.trade_state);
+    read_order_fields(r, m);
+  });
 }
 
 Decoded<ReverseRequest> decode_reverse_request(std::string_view text) {
-  Reader r(text);
-  ReverseRequest m;
-  r.trade_no(m.out_trade_no);
-  return finish(r, std::move(m));
+  return decode<ReverseRequest>(text, read_trade_no_only<ReverseRequest>);
 }
 
 Decoded<ReverseResponse> decode_reverse_response(std::string_view text) {
-  static constexpr std::string_view kNames[] = {"SUCCESS", "FAIL"};
-  Reader r(text);
-  ReverseResponse m;
-  if (auto v = r.choice<ReverseResult>("result", parse_reverse_result, kNames, 2)) m.result = *v;
-  if (auto recall = r.text("recall", true)) {
-    if (*recall == "Y" || *recall == "N") {
-      m.recall = *recall == "Y";
-    } else {
-      r.fail("field 'recall' must be Y or N");
+  return decode<ReverseResponse>(text, [](Reader& r, ReverseResponse& m) {
+    static constexpr std::string_view kNames[] = {"SUCCESS", "FAIL"};
+    r.choice("result", parse_reverse_result, kNames, m.result);
+    if (auto recall = r.text("recall", true)) {
+      if (*recall == "Y" || *recall == "N") {
+        m.recall = *recall == "Y";
+      } else {
+        r.fail("field 'recall' must be Y or N");
+      }
     }
-  }
-  r.trade_no(m.out_trade_no);
-  r.optional_text("err_code", m.err_code);
-  r.optional_text("err_code_des", m.err_code_des);
-  return finish(r, std::move(m));
+    r.trade_no(m.out_trade_no);
+    read_error_fields(r, m);
+  });
 }
 
 Decoded<ErrorResponse> decode_error_response(std::string_view text) {
-  Reader r(text);
-  ErrorResponse m;
-  if (auto v = r.text("error", true)) m.error = *v;
-  return finish(r, std::move(m));
+  return decode<ErrorResponse>(text, [](Reader& r, ErrorResponse& m) {
+    if (auto v = r.text("error", true)) m.error = *v;
+  });
 }
 
 }  // namespace rig::protocol::wallet

@@ -10,34 +10,13 @@
 #include <thread>
 
 #include "rig/link/pty.h"
+#include "tests/unit/link_test_util.h"
 
 namespace rig::link {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-// Reads until `count` bytes arrived or a read fails; the failing status is returned with what
-// arrived so far.
-Chunk read_exactly(Link& link, std::size_t count, Deadline deadline) {
-  Chunk all;
-  while (all.bytes.size() < count) {
-    Chunk part = link.read(deadline, count - all.bytes.size());
-    if (!part.status) {
-      all.status = part.status;
-      return all;
-    }
-    all.bytes += part.bytes;
-    all.at = part.at;
-  }
-  return all;
-}
-
-std::string every_byte_value() {
-  std::string bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
-  return bytes;
-}
 
 class PtyTest : public ::testing::Test {
  protected:
@@ -101,12 +80,7 @@ TEST_F(PtyTest, ReadReturnsAsSoonAsBytesArrive) {
 }
 
 TEST_F(PtyTest, AbortFromAnotherThreadWakesABlockedRead) {
-  std::promise<void> reading;
-  auto reader = std::async(std::launch::async, [&] {
-    reading.set_value();
-    return slave_->read(after(seconds(30)));
-  });
-  reading.get_future().wait();
+  auto reader = start_in_thread([&] { return slave_->read(after(seconds(30))); });
   auto aborted_at = Clock::now();
   slave_->abort();
   // Far below the 30 s deadline: the abort woke the wait (an abort that came first counts too).
@@ -129,12 +103,7 @@ TEST_F(PtyTest, AbortFromAnotherThreadWakesABlockedRead) {
 // wake() lets another thread take over reading (EcrLink): it ends one read early with a
 // timeout, never loses bytes, and leaves the link usable, unlike abort().
 TEST_F(PtyTest, WakeEndsOneBlockedReadEarlyAndTheLinkGoesOn) {
-  std::promise<void> reading;
-  auto reader = std::async(std::launch::async, [&] {
-    reading.set_value();
-    return slave_->read(after(seconds(30)));
-  });
-  reading.get_future().wait();
+  auto reader = start_in_thread([&] { return slave_->read(after(seconds(30))); });
   slave_->wake();
   ASSERT_EQ(reader.wait_for(seconds(3)), std::future_status::ready);
   Chunk woken = reader.get();
@@ -166,12 +135,8 @@ TEST_F(PtyTest, WakeEndsOneBlockedReadEarlyAndTheLinkGoesOn) {
 
 TEST_F(PtyTest, AbortWakesAWriteBlockedOnAFullBuffer) {
   // Nobody reads the master, so the pty buffer fills and the write waits for room.
-  std::promise<void> writing;
-  auto writer = std::async(std::launch::async, [&] {
-    writing.set_value();
-    return slave_->write(std::string(1 << 20, 'w'), after(seconds(30)));
-  });
-  writing.get_future().wait();
+  auto writer =
+      start_in_thread([&] { return slave_->write(std::string(1 << 20, 'w'), after(seconds(30))); });
   slave_->abort();
   ASSERT_EQ(writer.wait_for(seconds(3)), std::future_status::ready);
   Status status = writer.get();
@@ -213,12 +178,7 @@ TEST_F(PtyTest, ReadStopsAtMax) {
 }
 
 TEST_F(PtyTest, PeerCloseIsReportedAsClosed) {
-  std::promise<void> reading;
-  auto reader = std::async(std::launch::async, [&] {
-    reading.set_value();
-    return slave_->read(after(seconds(30)));
-  });
-  reading.get_future().wait();
+  auto reader = start_in_thread([&] { return slave_->read(after(seconds(30))); });
   master_.close();
   ASSERT_EQ(reader.wait_for(seconds(5)), std::future_status::ready);
   Chunk chunk = reader.get();

@@ -11,25 +11,13 @@
 #include <vector>
 
 #include "rig/link/tcp.h"
+#include "tests/unit/link_test_util.h"
 
 namespace rig::link {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-Chunk read_exactly(Link& link, std::size_t count, Deadline deadline) {
-  Chunk all;
-  while (all.bytes.size() < count) {
-    Chunk part = link.read(deadline, count - all.bytes.size());
-    if (!part.status) {
-      all.status = part.status;
-      return all;
-    }
-    all.bytes += part.bytes;
-  }
-  return all;
-}
 
 std::string tcp_name(std::uint16_t port) { return "tcp:127.0.0.1:" + std::to_string(port); }
 
@@ -62,8 +50,7 @@ class TcpTest : public ::testing::Test {
 TEST_F(TcpTest, BytesPassBothWays) {
   TcpLink& client = *connection_.client;
   Link& server = *connection_.server;
-  std::string bytes;
-  for (int i = 0; i < 256; ++i) bytes.push_back(static_cast<char>(i));
+  const std::string bytes = every_byte_value();
   ASSERT_TRUE(client.write(bytes, after(seconds(5))));
   Chunk at_server = read_exactly(server, bytes.size(), after(seconds(5)));
   ASSERT_TRUE(at_server.status) << at_server.status.message;
@@ -195,12 +182,7 @@ TEST(TcpLinkOpen, AbortWakesAWaitingConnect) {
   std::vector<std::unique_ptr<TcpLink>> queued;
   ASSERT_TRUE(saturate(listener, queued));
   TcpLink link("127.0.0.1", listener.port(), seconds(30));
-  std::promise<void> opening;
-  auto opener = std::async(std::launch::async, [&] {
-    opening.set_value();
-    return link.open();
-  });
-  opening.get_future().wait();
+  auto opener = start_in_thread([&] { return link.open(); });
   auto start = Clock::now();
   // An abort that lands before open() has begun is forgotten by it (open clears earlier
   // aborts), so abort again if the first one was too early.
@@ -230,12 +212,7 @@ TEST(TcpListenerTest, AcceptTimesOutAtItsDeadline) {
 TEST(TcpListenerTest, AbortWakesABlockedAcceptAndSticksUntilListenAgain) {
   TcpListener listener;
   ASSERT_TRUE(listener.listen());
-  std::promise<void> accepting;
-  auto acceptor = std::async(std::launch::async, [&] {
-    accepting.set_value();
-    return listener.accept(after(seconds(30)));
-  });
-  accepting.get_future().wait();
+  auto acceptor = start_in_thread([&] { return listener.accept(after(seconds(30))); });
   listener.abort();
   ASSERT_EQ(acceptor.wait_for(seconds(3)), std::future_status::ready);
   Accepted accepted = acceptor.get();
