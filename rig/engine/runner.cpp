@@ -74,7 +74,12 @@ class Session::Impl {
     }
   }
   ~Impl() {
-    restore();
+    // A destructor must not throw: restore() says what went wrong in its answer and on the
+    // timeline; anything else (no memory) is dropped here rather than terminating the run.
+    try {
+      restore();
+    } catch (...) {
+    }
     st_.attach(nullptr);
   }
 
@@ -100,7 +105,7 @@ class Session::Impl {
   bool interrupted() const { return opt_.interrupted && opt_.interrupted->load(); }
 
   void do_step(const Step& step, report::StepResult& sr);
-  void send(protocol::ecr::Message m, bool transaction);
+  void send(const protocol::ecr::Message& m, bool transaction);
   std::string new_id();
   // An id as written in the scenario -> the id the terminal sees (RunnerOptions::scope_ids).
   std::string scoped(const std::string& name) const {
@@ -123,7 +128,7 @@ class Session::Impl {
   // Something that happens: `absent: true` (none within the deadline), `count: N` (exactly N
   // at the deadline) or, without either, at least one. `shown` picks the entries that the
   // failure text lists.
-  std::string check_occurrences(const Step& step, std::string what, std::size_t from,
+  std::string check_occurrences(const Step& step, const std::string& what, std::size_t from,
                                 const std::function<bool(const Entry&)>& matches,
                                 const std::function<bool(const Entry&)>& shown);
 
@@ -168,7 +173,7 @@ std::string Session::Impl::new_id() {
   return id;
 }
 
-void Session::Impl::send(protocol::ecr::Message m, bool transaction) {
+void Session::Impl::send(const protocol::ecr::Message& m, bool transaction) {
   if (transaction) txn_cursor_ = tl_->size();
   link::Status s = st_.terminal().send(m, link::after(std::chrono::seconds(10)));
   if (!s) throw InfrastructureError("terminal did not take " + m.name + ": " + s.message);
@@ -764,7 +769,8 @@ std::string Session::Impl::check_ledger(const Step& step) {
          std::to_string(within.count()) + "ms; saw " + last;
 }
 
-std::string Session::Impl::check_occurrences(const Step& step, std::string what, std::size_t from,
+std::string Session::Impl::check_occurrences(const Step& step, const std::string& what,
+                                            std::size_t from,
                                             const std::function<bool(const Entry&)>& matches,
                                             const std::function<bool(const Entry&)>& shown) {
   const json& a = step.args;
@@ -927,7 +933,7 @@ std::string Session::Impl::reset_until_idle(Clock::time_point deadline, std::str
       continue;
     }
     if (status.is_null()) continue;
-    const std::string state = status.value("state", "");
+    std::string state = status.value("state", "");
     if (state == "locked") return state;
     if (state != "busy") return "idle";
     *last = "STATUS " + fields_text(status);

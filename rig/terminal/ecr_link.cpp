@@ -252,7 +252,7 @@ EcrSent EcrLink::send(const Message& message, Deadline deadline) {
     {
       std::lock_guard<std::mutex> lk(mu_);
       if (noise_left_ > 0) {
-        wire = std::string(static_cast<std::size_t>(noise_left_), '\x7f') + wire;
+        wire.insert(0, static_cast<std::size_t>(noise_left_), '\x7f');
         noise_left_ = 0;
       }
       if (bad_lrc_left_ > 0) {

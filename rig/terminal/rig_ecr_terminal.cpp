@@ -42,7 +42,8 @@ class RigEcrTerminal : public TerminalDriver {
       sink_.on_wire(j, e.at);
     });
   }
-  ~RigEcrTerminal() override { close(); }
+  // Qualified: no virtual dispatch from a destructor.
+  ~RigEcrTerminal() override { RigEcrTerminal::close(); }
 
   std::string describe() const override { return "rig-ecr " + link_->name(); }
 
