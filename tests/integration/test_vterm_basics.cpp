@@ -397,7 +397,7 @@ TEST_P(VtermBadLrc, Rule18FrameWithABadLrcIsNakedNeverExecuted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermBadLrc, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Bug" : "Correct"; });
+                         correct_or_bug);
 
 // Rule 19: the same SALE id sent again as a new message is not executed twice.
 class VtermDuplicates : public VBench, public ::testing::WithParamInterface<bool> {};
@@ -432,7 +432,7 @@ TEST_P(VtermDuplicates, Rule19SaleIdSentTwice) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermDuplicates, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Bug" : "Correct"; });
+                         correct_or_bug);
 
 // Rule 20: the controller's link drops mid-transaction; the terminal finishes, keeps the result
 // for LAST, and starts nothing on its own. With restarts-sale-after-link-loss it runs the sale
@@ -496,7 +496,7 @@ TEST_P(VtermLinkLoss, Rule20LinkLostMidTransactionLastGivesTheResult) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermLinkLoss, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Bug" : "Correct"; });
+                         correct_or_bug);
 
 // Rule 21: three wrong operator passwords lock the terminal until the supervisor unlocks it.
 TEST_F(VtermBasics, Rule21WrongOperatorPasswordsLockTheTerminal) {

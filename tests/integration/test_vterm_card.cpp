@@ -6,21 +6,9 @@
 namespace vterm_it {
 namespace {
 
-class VtermCard : public VBench, public ::testing::WithParamInterface<bool> {
- protected:
-  bool buggy() const { return GetParam(); }
-  void start_with(const std::string& bug) {
-    BenchOptions o;
-    if (buggy()) o.bugs = {bug};
-    start(o);
-  }
-};
+class VtermCard : public CorrectOrBuggy {};
 
 class VtermCardPlain : public VBench {};
-
-std::string param_name(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "Bug" : "Correct";
-}
 
 // Rule 7: a mute chip is retried 3 times, then SWIPE; the swipe goes out as fallback (801).
 TEST_P(VtermCard, Rule7MuteChipFallsBackToSwipe) {
@@ -203,7 +191,7 @@ TEST_P(VtermCard, Rule11DeclinesAreClearAndDebitNothing) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermCard, ::testing::Values(false, true), param_name);
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermCard, ::testing::Values(false, true), correct_or_bug);
 
 }  // namespace
 }  // namespace vterm_it

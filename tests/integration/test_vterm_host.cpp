@@ -12,15 +12,8 @@ namespace {
 
 namespace iso = rig::protocol::iso8583;
 
-class VtermHost : public VBench, public ::testing::WithParamInterface<bool> {
+class VtermHost : public CorrectOrBuggy {
  protected:
-  bool buggy() const { return GetParam(); }
-  void start_with(const std::string& bug, double scale = 0.05) {
-    BenchOptions o;
-    o.time_scale = scale;
-    if (buggy()) o.bugs = {bug};
-    start(o);
-  }
   // The 0200 the host saw for `stan`.
   std::string financial(const std::string& stan) {
     for (const auto& m : host_messages("0200")) {
@@ -30,10 +23,6 @@ class VtermHost : public VBench, public ::testing::WithParamInterface<bool> {
     return "";
   }
 };
-
-std::string param_name(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "Bug" : "Correct";
-}
 
 // Rule 1: no answer -> FAILED, reversal stored, sent (0400, 39=98) before the next sale.
 TEST_P(VtermHost, Rule1NoResponseStoresAReversalSentBeforeTheNextSale) {
@@ -283,7 +272,7 @@ TEST_P(VtermHost, Rule6PowerCutDuringOnlineSaleReversalSurvives) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermHost, ::testing::Values(false, true), param_name);
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermHost, ::testing::Values(false, true), correct_or_bug);
 
 }  // namespace
 }  // namespace vterm_it

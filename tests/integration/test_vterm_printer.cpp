@@ -6,14 +6,8 @@
 namespace vterm_it {
 namespace {
 
-class VtermPrinter : public VBench, public ::testing::WithParamInterface<bool> {
+class VtermPrinter : public CorrectOrBuggy {
  protected:
-  bool buggy() const { return GetParam(); }
-  void start_with(const std::string& bug) {
-    BenchOptions o;
-    if (buggy()) o.bugs = {bug};
-    start(o);
-  }
   // The slips receipts.get reports for `id`.
   std::vector<json> slips(const std::string& id) {
     std::vector<json> out;
@@ -24,10 +18,6 @@ class VtermPrinter : public VBench, public ::testing::WithParamInterface<bool> {
     return out;
   }
 };
-
-std::string param_name(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "Bug" : "Correct";
-}
 
 // Rule 16: the paper runs out in the middle of the receipt.
 TEST_P(VtermPrinter, Rule16PaperOutKeepsTheSaleAndReprintsTheSameReceipt) {
@@ -85,7 +75,7 @@ TEST_P(VtermPrinter, Rule17ReprintIsTheLastReceiptMarkedDuplicate) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermPrinter, ::testing::Values(false, true), param_name);
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermPrinter, ::testing::Values(false, true), correct_or_bug);
 
 class VtermPrinterPlain : public VBench {};
 

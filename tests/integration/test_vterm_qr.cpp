@@ -10,21 +10,9 @@ namespace {
 const std::string kCode = "134567890123456789";   // a valid payment code
 const std::string kDamaged = "1345678901234567";  // decodes, fails the format check
 
-class VtermQr : public VBench, public ::testing::WithParamInterface<bool> {
- protected:
-  bool buggy() const { return GetParam(); }
-  void start_with(const std::string& bug) {
-    BenchOptions o;
-    if (buggy()) o.bugs = {bug};
-    start(o);
-  }
-};
+class VtermQr : public CorrectOrBuggy {};
 
 class VtermQrPlain : public VBench {};
-
-std::string param_name(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "Bug" : "Correct";
-}
 
 std::size_t count_containing(const std::vector<std::string>& texts, const std::string& part) {
   std::size_t n = 0;
@@ -260,7 +248,7 @@ TEST_P(VtermQr, Rule15QueryByTheSameOrderSettlesAnUnknownPayment) {
       "APPROVED");
 }
 
-INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermQr, ::testing::Values(false, true), param_name);
+INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermQr, ::testing::Values(false, true), correct_or_bug);
 
 }  // namespace
 }  // namespace vterm_it

@@ -436,4 +436,21 @@ class VBench : public ::testing::Test {
   std::unique_ptr<EcrTap> ecr_;
 };
 
+// A rule checked twice: on the correct terminal (param false) and with the --bug that breaks it
+// (param true); instantiate with ::testing::Values(false, true), correct_or_bug.
+class CorrectOrBuggy : public VBench, public ::testing::WithParamInterface<bool> {
+ protected:
+  bool buggy() const { return GetParam(); }
+  void start_with(const std::string& bug, double time_scale = BenchOptions{}.time_scale) {
+    BenchOptions o;
+    o.time_scale = time_scale;
+    if (buggy()) o.bugs = {bug};
+    start(o);
+  }
+};
+
+inline std::string correct_or_bug(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "Bug" : "Correct";
+}
+
 }  // namespace vterm_it
