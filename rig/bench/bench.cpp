@@ -108,7 +108,32 @@ void read_fault_wiring(YamlReader& reader, const std::string& family, const YAML
   m.finish();
 }
 
-void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index, Station& st) {
+// `profile:` of a station's terminal: the path of a profile file (relative to the bench file) or
+// a mapping.
+void read_terminal_profile(YamlReader& reader, const YAML::Node& node, const std::string& bench_dir,
+                           const std::string& what, TerminalProfile& out) {
+  if (node.IsMap()) {
+    out = read_profile(reader, node, "profile of " + what);
+    return;
+  }
+  std::string path;
+  if (!reader.read(node, path)) return;
+  const fs::path file = (fs::path(bench_dir) / path).lexically_normal();
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    reader.error(node,
+                 "profile '" + path + "' of " + what + ": no such file (" + file.string() + ")");
+    return;
+  }
+  try {
+    out = load_profile(file.string());
+  } catch (const ConfigError& e) {
+    reader.add_issues(e.issues());
+  }
+}
+
+void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
+                  const std::string& bench_dir, Station& st) {
   st.line = node.Mark().line + 1;
   MapReader m(reader, node, "station " + std::to_string(index + 1));
   m.required("name", st.name);
@@ -122,17 +147,29 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
     tm.optional("attempts", st.terminal.attempts);
     tm.optional("tid", st.terminal.tid);
     tm.optional("mid", st.terminal.mid);
-    tm.optional("supervisor_password", st.terminal.supervisor_password);
+    if (YAML::Node p = tm.get("profile"); p.IsDefined()) {
+      read_terminal_profile(reader, p, bench_dir, what, st.terminal.profile);
+    }
+    // Deprecated: the profile's supervisor_password. Kept so that older bench files load.
+    if (YAML::Node pw = tm.get("supervisor_password"); pw.IsDefined()) {
+      std::string text;
+      if (reader.read(pw, text)) {
+        TerminalProfile& profile = st.terminal.profile;
+        const std::string before = profile.supervisor_password;
+        if (auto problem = set_figure(profile, "supervisor_password", text)) {
+          reader.error(pw, *problem);
+        } else if (!before.empty() && before != text) {
+          reader.error(pw, "supervisor_password differs from the one of the profile (" +
+                               profile.name + "); give it in the profile only");
+        }
+      }
+    }
     if (YAML::Node l = tm.get("launch"); l.IsDefined()) {
       read_launch(reader, l, "launch of " + what, st.terminal.launch);
     }
     tm.finish();
     if (st.terminal.attempts < 1 || st.terminal.attempts > 10) {
       reader.error(tm.get("attempts"), "attempts must be 1 to 10");
-    }
-    const std::string& pw = st.terminal.supervisor_password;
-    if (pw.find_first_not_of("0123456789") != std::string::npos) {
-      reader.error(tm.get("supervisor_password"), "supervisor_password must be digits (keypad keys)");
     }
   } else {
     m.missing("terminal");
@@ -210,7 +247,7 @@ Bench load_bench(const std::string& path) {
     std::set<std::string> names;
     for (std::size_t i = 0; i < stations.size(); ++i) {
       Station st;
-      read_station(reader, stations[i], i, st);
+      read_station(reader, stations[i], i, bench.dir, st);
       if (!st.name.empty() && !names.insert(st.name).second) {
         reader.error(stations[i]["name"], "station name '" + st.name + "' is used twice");
       }

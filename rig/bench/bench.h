@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "rig/bench/profile.h"
+
 namespace rig::bench {
 
 // A process the controller starts and stops (a simulator or a shared service).
@@ -55,9 +57,11 @@ struct TerminalWiring {
   int attempts = 3;
   std::string tid;                           // terminal id (ledger checks)
   std::string mid;                           // merchant id
-  // Digits of the supervisor password (DOMAIN rule 21). With it the rig unlocks a terminal that a
-  // scenario left locked; without it such a station stops taking scenarios.
-  std::string supervisor_password;
+  // What the terminal is configured to do and how it words it (rig/bench/profile.h): the
+  // `profile:` of the bench (a file or a mapping), else the defaults. Its supervisor_password
+  // lets the rig unlock a terminal that a scenario left locked; without it such a station stops
+  // taking scenarios. The old key terminal.supervisor_password still sets it (deprecated).
+  TerminalProfile profile;
   Launch launch;                             // a simulator to start (virtual bench)
 };
 

@@ -79,12 +79,21 @@ void YamlReader::error_at(int line, int column, std::string message) {
   issues_.push_back({file_, line, column, std::move(message)});
 }
 
+void YamlReader::add_issues(const std::vector<ConfigIssue>& issues) {
+  issues_.insert(issues_.end(), issues.begin(), issues.end());
+}
+
 void YamlReader::throw_if_errors() const {
   if (issues_.empty()) return;
   std::vector<ConfigIssue> sorted = issues_;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const ConfigIssue& a, const ConfigIssue& b) {
-    return a.line != b.line ? a.line < b.line : a.column < b.column;
-  });
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [this](const ConfigIssue& a, const ConfigIssue& b) {
+                     const bool a_other = a.file != file_;
+                     const bool b_other = b.file != file_;
+                     if (a_other != b_other) return b_other;
+                     if (a.file != b.file) return a.file < b.file;
+                     return a.line != b.line ? a.line < b.line : a.column < b.column;
+                   });
   throw ConfigError(std::move(sorted));
 }
 

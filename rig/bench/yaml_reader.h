@@ -52,10 +52,13 @@ class YamlReader {
   // Records an issue at `at` (or at the start of the file for a null node).
   void error(const YAML::Node& at, std::string message);
   void error_at(int line, int column, std::string message);
+  // Records issues found in another file (one this file refers to, e.g. a profile).
+  void add_issues(const std::vector<ConfigIssue>& issues);
 
   bool ok() const { return issues_.empty(); }
   const std::vector<ConfigIssue>& issues() const { return issues_; }
-  // Throws ConfigError with every recorded issue, in file order, when there is any.
+  // Throws ConfigError with every recorded issue when there is any: this file's in line order,
+  // then those of other files (add_issues()) in theirs.
   void throw_if_errors() const;
 
   // Typed conversions: on a wrong type they record "expected …" at the node and return false.

@@ -74,6 +74,14 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+// One line per station: its name and its terminal's profile (rig/bench/profile.h).
+void print_stations(const bench::Bench& b) {
+  for (const auto& st : b.stations) {
+    std::cout << "  station " << st.name << ": profile "
+              << bench::describe_profile(st.terminal.profile) << "\n";
+  }
+}
+
 std::string timestamp_dir() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -218,6 +226,7 @@ void add_run_commands(CLI::App& app, int& exit_code) {
     if (dry_run) {
       std::cout << "bench " << loaded.bench->name << ": " << loaded.bench->stations.size()
                 << " station(s), time_scale " << loaded.bench->time_scale << "\n";
+      print_stations(*loaded.bench);
       for (const auto& sc : loaded.selected) std::cout << "  " << sc.id() << "  " << sc.name << "\n";
       std::cout << loaded.selected.size() << " scenario(s) would run\n";
       exit_code = kPassed;
@@ -316,6 +325,7 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       return;
     }
     std::cout << loaded.all.size() << " scenario(s) valid" << (loaded.bench ? " for bench " + loaded.bench->name : "") << "\n";
+    if (loaded.bench) print_stations(*loaded.bench);
     exit_code = kPassed;
   });
 
@@ -374,8 +384,10 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       auto get = [&](const char* k) { return v.has(k) ? v.get(k) : std::string("-"); };
       std::cout << "station=" << st->name() << " ecr=" << get("terminal.ecr")
                 << " control=" << get("terminal.control") << " proxy=" << get("network.iso")
-                << " wallet_proxy=" << get("network.wallet") << " iso=" << v.expand(st->wiring().host.iso)
-                << " wallet=" << v.expand(st->wiring().host.wallet) << "\n";
+                << " wallet_proxy=" << get("network.wallet")
+                << " iso=" << v.expand(st->wiring().host.iso)
+                << " wallet=" << v.expand(st->wiring().host.wallet)
+                << " profile=" << st->wiring().terminal.profile.name << "\n";
     }
     std::cout << "READY" << std::endl;
     std::unique_lock<std::mutex> lock(mu);

@@ -945,9 +945,9 @@ std::string Session::Impl::reset_until_idle(Clock::time_point deadline, std::str
 }
 
 std::string Session::Impl::unlock_terminal(Clock::time_point deadline) {
-  const std::string& password = st_.wiring().terminal.supervisor_password;
+  const std::string& password = st_.wiring().terminal.profile.supervisor_password;
   if (password.empty()) {
-    return "terminal left locked (rule 21); the bench gives no terminal.supervisor_password to "
+    return "terminal left locked (rule 21); its profile gives no supervisor_password to "
            "unlock it, so the station takes no more scenarios";
   }
   try {

@@ -21,6 +21,9 @@ Station::Station(const bench::Bench& bench, const bench::Station& wiring, bench:
   vars_.set("station", wiring_.name);
   vars_.set("terminal.tid", wiring_.terminal.tid);
   vars_.set("terminal.mid", wiring_.terminal.mid);
+  for (const auto& [name, value] : bench::profile_variables(wiring_.terminal.profile)) {
+    vars_.set(name, value);
+  }
 }
 
 Station::~Station() { down(); }

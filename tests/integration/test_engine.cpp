@@ -82,6 +82,8 @@ class EngineTest : public ::testing::Test {
     std::string text = read_file(kBench);
     text = std::regex_replace(text, std::regex("cards: \\.\\./cards"),
                               "cards: " POSRIG_SOURCE_DIR "/fixtures/cards");
+    text = std::regex_replace(text, std::regex("profile: \\.\\./profiles/"),
+                              "profile: " POSRIG_SOURCE_DIR "/fixtures/profiles/");
     auto at = text.find(from);
     EXPECT_NE(at, std::string::npos) << from;
     if (at != std::string::npos) text.replace(at, from.size(), to);
@@ -201,7 +203,9 @@ TEST_F(EngineTest, TerminalLeftLockedIsUnlockedWithTheSupervisorPassword) {
 }
 
 TEST_F(EngineTest, TerminalLeftLockedWithoutSupervisorPasswordTakesItsStationOut) {
-  std::string bench = bench_variant("      supervisor_password: \"9999\"", "");
+  // lane1's profile knows no supervisor password (vterm keeps its own).
+  std::string bench = bench_variant("profile: " POSRIG_SOURCE_DIR "/fixtures/profiles/vterm.yaml",
+                                    "profile: {operator_password: \"0000\"}");
   std::string output;
   int rc = run_one_after_another("leave-locked.yaml", "sale-works.yaml", bench, &output);
   EXPECT_EQ(rc, 1) << output;  // a failure outranks an infrastructure error (docs/cli.md)

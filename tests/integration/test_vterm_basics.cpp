@@ -520,7 +520,7 @@ TEST_F(VtermBasics, Rule21WrongOperatorPasswordsLockTheTerminal) {
   Message refused = result("T1", from);
   EXPECT_EQ(refused.get("status"), "FAILED");
   EXPECT_EQ(refused.get("rc"), "LK");
-  EXPECT_EQ(refused.get("text"), "LOCKED");
+  EXPECT_EQ(refused.get("text"), "LOCKED - CONTACT SUPERVISOR");
   // The lock is in flash: a power cycle does not lift it.
   ctl({{"cmd", "power.cut"}});
   ctl({{"cmd", "power.restore"}});

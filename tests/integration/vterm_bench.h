@@ -125,6 +125,7 @@ class EcrTap {
         {
           std::lock_guard<std::mutex> lock(mu_);
           messages_.push_back(std::move(in.message));
+          times_.push_back(std::chrono::steady_clock::now());
         }
         cv_.notify_all();
       }
@@ -168,6 +169,21 @@ class EcrTap {
     return hit;
   }
 
+  // When message `index` arrived.
+  std::chrono::steady_clock::time_point at(std::size_t index) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return times_.at(index);
+  }
+  // Indexes of the messages from `from` on that match.
+  std::vector<std::size_t> indexes(const Pred& pred, std::size_t from = 0) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::size_t> out;
+    for (std::size_t i = from; i < messages_.size(); ++i) {
+      if (pred(messages_[i])) out.push_back(i);
+    }
+    return out;
+  }
+
   std::size_t count(const Pred& pred, std::size_t from = 0) const {
     std::lock_guard<std::mutex> lock(mu_);
     std::size_t n = 0;
@@ -191,12 +207,15 @@ class EcrTap {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Message> messages_;
+  std::vector<std::chrono::steady_clock::time_point> times_;  // arrival of each message
 };
 
 struct BenchOptions {
   double time_scale = 0.05;
   std::vector<std::string> bugs;
   std::string host;  // ISO endpoint for vterm instead of vhost's (a fake host)
+  std::vector<std::string> extra;  // more vterm options (profile figures, --text)
+  std::string currency = "156";    // of the SALEs sale() sends
 };
 
 // One vhost and one vterm per test.
@@ -278,6 +297,7 @@ class VBench : public ::testing::Test {
       argv.push_back("--bug");
       argv.push_back(b);
     }
+    argv.insert(argv.end(), options_.extra.begin(), options_.extra.end());
     return argv;
   }
 
@@ -302,7 +322,7 @@ class VBench : public ::testing::Test {
   void send(Message m) { ecr_->send(m); }
   void sale(const std::string& id, const std::string& amount, const std::string& method = "card") {
     Message m("SALE");
-    m.set("id", id).set("amount", amount).set("currency", "156").set("method", method);
+    m.set("id", id).set("amount", amount).set("currency", options_.currency).set("method", method);
     ecr_->send(m);
   }
   void command(const std::string& name, const std::string& id) {

@@ -1,6 +1,7 @@
 // Bench files: the shipped ones load, and mistakes are reported with file:line:col.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -41,7 +42,66 @@ TEST(BenchLoad, VirtualBench) {
   EXPECT_EQ(lane1.faults.at("power").driver, "vterm");
   EXPECT_EQ(lane1.faults.at("acquirer").driver, "vhost");
   EXPECT_EQ(bench.cards_dir, POSRIG_SOURCE_DIR "/fixtures/cards");
-  EXPECT_EQ(lane1.terminal.supervisor_password, "9999");
+  EXPECT_EQ(lane1.terminal.profile.name, "vterm");
+  EXPECT_EQ(lane1.terminal.profile.file, POSRIG_SOURCE_DIR "/fixtures/profiles/vterm.yaml");
+  EXPECT_EQ(lane1.terminal.profile.supervisor_password, "9999");
+  EXPECT_EQ(lane1.terminal.profile.operator_password, "0000");
+}
+
+TEST(BenchLoad, AlternativeVirtualBenchCarriesItsProfile) {
+  auto bench = rig::bench::load_bench(POSRIG_SOURCE_DIR "/fixtures/benches/virtual-alt.yaml");
+  EXPECT_EQ(bench.name, "virtual-alt");
+  ASSERT_EQ(bench.stations.size(), 2u);
+  for (const auto& st : bench.stations) {
+    const auto& p = st.terminal.profile;
+    EXPECT_EQ(p.name, "vterm-alt");
+    EXPECT_EQ(p.host_timeout, std::chrono::seconds(60));
+    EXPECT_EQ(p.reversal_attempts, 5);
+    EXPECT_EQ(p.chip_reads, 2);
+    EXPECT_EQ(p.wallet_queries, 5);
+    EXPECT_EQ(p.wallet_query_interval, std::chrono::seconds(5));
+    EXPECT_EQ(p.currency, "978");
+    // vterm gets the profile's figures and its own words.
+    const auto& argv = st.terminal.launch.argv;
+    auto at = std::find(argv.begin(), argv.end(), "--host-timeout");
+    ASSERT_NE(at, argv.end());
+    EXPECT_EQ(*(at + 1), "${profile.host_timeout}");
+    EXPECT_NE(std::find(argv.begin(), argv.end(), "receipt_amount=Total {currency} {amount}"),
+              argv.end());
+  }
+}
+
+TEST(BenchLoad, ProfileInlineFileOrDeprecatedKey) {
+  auto bench = [](const std::string& terminal) {
+    return "name: b\nstations:\n  - name: a\n    terminal: " + terminal + "\n";
+  };
+  // No profile: the defaults; the old key still gives the supervisor password.
+  auto path = std::filesystem::temp_directory_path() /
+              ("posrig-bench-p-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << bench("{link: pty, supervisor_password: \"9999\"}");
+  auto b = rig::bench::load_bench(path.string());
+  EXPECT_EQ(b.stations[0].terminal.profile.name, "defaults");
+  EXPECT_EQ(b.stations[0].terminal.profile.supervisor_password, "9999");
+  EXPECT_EQ(b.stations[0].terminal.profile.host_timeout, std::chrono::seconds(30));
+  std::ofstream(path) << bench("{link: pty, profile: {host_timeout: 45s, chip_reads: 2}}");
+  b = rig::bench::load_bench(path.string());
+  EXPECT_EQ(b.stations[0].terminal.profile.name, "inline");
+  EXPECT_EQ(b.stations[0].terminal.profile.host_timeout, std::chrono::seconds(45));
+  EXPECT_EQ(b.stations[0].terminal.profile.chip_reads, 2);
+  std::filesystem::remove(path);
+
+  EXPECT_EQ(issues_of(bench(
+                "{link: pty, profile: {host_timeout: 100s, wording: {locked_display: \"(\"}}}")),
+            (std::vector<std::string>{
+                "4:51: host_timeout must be 20s to 90s (DOMAIN rule 1), got 100s",
+                "4:83: wording 'locked_display': not a regular expression: Mismatched '(' and ')' "
+                "in regular expression"}));
+  EXPECT_EQ(issues_of(bench("{link: pty, profile: nowhere.yaml}")).at(0).substr(0, 59),
+            "4:36: profile 'nowhere.yaml' of station 'a': no such file (");
+  EXPECT_EQ(issues_of(bench("{link: pty, profile: {supervisor_password: \"1111\"}, "
+                            "supervisor_password: \"2222\"}")),
+            (std::vector<std::string>{"4:88: supervisor_password differs from the one of the "
+                                      "profile (inline); give it in the profile only"}));
 }
 
 TEST(BenchLoad, HardwareExample) {
@@ -70,7 +130,7 @@ TEST(BenchLoad, ReportsEveryMistake) {
       "2:13: time_scale must be above 0 and at most 1",
       "3:7: binding to '0.0.0.0' (beyond loopback) needs a token",
       "6:37: attempts must be 1 to 10",
-      "6:61: supervisor_password must be digits (keypad keys)",
+      "6:61: supervisor_password: expected 4 to 12 digits (keypad keys)",
       "7:23: unknown driver 'wifi' (known: proxy, command, relay, manual)",
       "8:12: missing key 'link' in power of station 'a'",
       "8:37: relay channel must be 1 to 8, got '9'",

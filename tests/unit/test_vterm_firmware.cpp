@@ -211,7 +211,7 @@ TEST_F(FirmwareTest, LockedTerminalRefusesSales) {
   ecr("SALE", "T1", kSale);
   Message r = wait_for(result("T1"));
   EXPECT_EQ(r.get("rc"), "LK");
-  EXPECT_EQ(r.get("text"), "LOCKED");
+  EXPECT_EQ(r.get("text"), "LOCKED - CONTACT SUPERVISOR");
   ecr("LOGIN", "O1");
   EXPECT_EQ(wait_for(result("O1")).get("rc"), "LK");
 }

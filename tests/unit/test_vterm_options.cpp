@@ -42,8 +42,53 @@ TEST(VtermOptions, ParsesACompleteCommandLine) {
   EXPECT_DOUBLE_EQ(o.time_scale, 0.05);
   EXPECT_EQ(o.bugs,
             (std::vector<Bug>{Bug::no_reversal, Bug::swipe_chip_card, Bug::ignores_pin_limit}));
-  EXPECT_EQ(o.operator_password, "0000");
-  EXPECT_EQ(o.supervisor_password, "9999");
+  EXPECT_EQ(o.figures.operator_password, "0000");
+  EXPECT_EQ(o.figures.supervisor_password, "9999");
+  EXPECT_EQ(o.figures.host_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(o.wording.say("approved"), "APPROVED");
+}
+
+TEST(VtermOptions, FiguresAndWordsOfAProfile) {
+  auto args = base();
+  for (std::string a : {"--host-timeout",
+                        "60s",
+                        "--reversal-attempts=5",
+                        "--reversal-interval",
+                        "2s",
+                        "--chip-reads",
+                        "2",
+                        "--wallet-queries",
+                        "5",
+                        "--wallet-query-interval",
+                        "5s",
+                        "--currency",
+                        "978",
+                        "--operator-password",
+                        "2468",
+                        "--supervisor-password",
+                        "13579",
+                        "--text",
+                        "approved=Transaction accepted",
+                        "--text=receipt_amount=Total {currency} {amount}"}) {
+    args.push_back(a);
+  }
+  Options o = parse_options(args);
+  EXPECT_EQ(o.figures.host_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(o.figures.reversal_attempts, 5);
+  EXPECT_EQ(o.figures.reversal_interval, std::chrono::seconds(2));
+  EXPECT_EQ(o.figures.chip_reads, 2);
+  EXPECT_EQ(o.figures.wallet_queries, 5);
+  EXPECT_EQ(o.figures.wallet_query_interval, std::chrono::seconds(5));
+  EXPECT_EQ(o.figures.currency, "978");
+  EXPECT_EQ(o.figures.operator_password, "2468");
+  EXPECT_EQ(o.wording.say("approved"), "Transaction accepted");
+  EXPECT_EQ(o.wording.say("receipt_amount", {{"amount", "1.00"}, {"currency", "978"}}),
+            "Total 978 1.00");
+  // Every figure of a profile is an option, and the usage text lists it.
+  for (const auto& f : rig::bench::profile_figures()) {
+    EXPECT_NE(usage().find(figure_option(f.name)), std::string::npos) << f.name;
+  }
+  EXPECT_EQ(figure_option("wallet_query_interval"), "--wallet-query-interval");
 }
 
 TEST(VtermOptions, ErrorsNameTheProblem) {
@@ -59,7 +104,24 @@ TEST(VtermOptions, ErrorsNameTheProblem) {
             "--time-scale: expected a number above 0 (at most 1000), got 'fast'");
   EXPECT_EQ(with({"--control", "localhost"}), "--control: expected HOST:PORT, got 'localhost'");
   EXPECT_EQ(with({"--control", "127.0.0.1:70000"}), "--control: port '70000' is not 0 to 65535");
-  EXPECT_EQ(with({"--operator-password", "12"}), "--operator-password: expected 4 to 8 digits");
+  EXPECT_EQ(with({"--operator-password", "12"}),
+            "--operator-password: operator_password: expected 4 to 12 digits (keypad keys)");
+  EXPECT_EQ(with({"--host-timeout", "100s"}),
+            "--host-timeout: host_timeout must be 20s to 90s (DOMAIN rule 1), got 100s");
+  EXPECT_EQ(with({"--chip-reads", "0"}),
+            "--chip-reads: chip_reads must be 1 to 5 (DOMAIN rule 7), got 0");
+  EXPECT_EQ(
+      with({"--wallet-query-interval", "20s"}),
+      "--wallet-query-interval: wallet_query_interval must be 1s to 10s (DOMAIN rule 13), got 20s");
+  EXPECT_EQ(with({"--currency", "EUR"}),
+            "--currency: currency: expected 3 digits (ISO 4217 numeric, e.g. 156), got 'EUR'");
+  EXPECT_EQ(with({"--text", "declined=No {total}"}),
+            "--text: declined: unknown placeholder {total} (known: {rc}, {reason})");
+  EXPECT_EQ(with({"--text", "approved"}), "--text: expected NAME=TEMPLATE, got 'approved'");
+  // An empty password (a profile that does not know it) keeps vterm's.
+  auto keeps = base();
+  keeps.insert(keeps.end(), {"--supervisor-password", ""});
+  EXPECT_EQ(parse_options(keeps).figures.supervisor_password, "9999");
   EXPECT_EQ(with({"--operator-password", "9999"}),
             "the operator and supervisor passwords must differ");
   EXPECT_EQ(with({"--state"}), "--state: missing value");
