@@ -97,6 +97,9 @@ class SessionHandle {
 
   const std::string& name() const { return name_; }
   double time_scale() const { return time_scale_; }
+  // The station's terminal driver and what it can do (docs/terminal-drivers.md):
+  // {driver, commands, observations, status_fields, faults}.
+  nlohmann::json capabilities() const;
   std::shared_ptr<BenchHandle> bench() const { return bench_; }
 
   // Performs one step (rig::engine::Session::step). A check that does not hold throws

@@ -186,6 +186,19 @@ json SessionHandle::wait_for(const std::string& kind, const json& match,
                      recent(kRecentEntries));
 }
 
+json SessionHandle::capabilities() const {
+  const rig::terminal::TerminalDriver& term = station_.terminal();
+  const rig::terminal::Capabilities& caps = term.capabilities();
+  json j = {{"driver", term.driver_name()},
+            {"commands", json::array()},
+            {"observations", json::array()},
+            {"status_fields", caps.status_fields},
+            {"faults", caps.faults}};
+  for (auto k : caps.commands) j["commands"].push_back(rig::terminal::to_string(k));
+  for (auto k : caps.observations) j["observations"].push_back(rig::terminal::to_string(k));
+  return j;
+}
+
 std::size_t SessionHandle::size() const { return timeline_->size(); }
 
 json SessionHandle::timeline(std::size_t first) const { return timeline_->to_json(first); }
@@ -275,6 +288,9 @@ void DefineStation(py::module_& m) {
       "BenchHandle.open().")
       .def_property_readonly("name", &SessionHandle::name)
       .def_property_readonly("time_scale", &SessionHandle::time_scale)
+      .def_property_readonly("capabilities", &SessionHandle::capabilities,
+                             "The terminal driver and what it can do: {driver, commands, "
+                             "observations, status_fields, faults}.")
       // Sends ECR frames, drives fixtures over sockets, waits for the terminal.
       .def(
           "step",

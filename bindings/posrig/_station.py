@@ -112,6 +112,12 @@ class Station:
         return self._native.time_scale
 
     @property
+    def capabilities(self) -> Dict[str, Any]:
+        """The station's terminal driver and what it can do (docs/terminal-drivers.md):
+        ``{"driver", "commands", "observations", "status_fields", "faults"}``."""
+        return self._native.capabilities
+
+    @property
     def closed(self) -> bool:
         return self._native.closed
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "rig/bench/yaml_reader.h"
+#include "rig/terminal/terminal.h"
 
 namespace rig::bench {
 
@@ -141,7 +142,7 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
 
   if (YAML::Node t = m.get("terminal"); t.IsDefined()) {
     MapReader tm(reader, t, "terminal of " + what);
-    tm.optional_choice("driver", {"rig-ecr"}, st.terminal.driver);
+    tm.optional_choice("driver", terminal::drivers().names(), st.terminal.driver);
     tm.required("link", st.terminal.link);
     tm.optional("ack_timeout", st.terminal.ack_timeout);
     tm.optional("attempts", st.terminal.attempts);
@@ -166,6 +167,18 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
     }
     if (YAML::Node l = tm.get("launch"); l.IsDefined()) {
       read_launch(reader, l, "launch of " + what, st.terminal.launch);
+    }
+    if (YAML::Node set = tm.get("settings"); set.IsDefined()) {
+      MapReader sm(reader, set, "settings of the terminal of " + what);
+      if (sm.valid()) {
+        for (const auto& kv : set) {
+          std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "";
+          std::string value;
+          if (!key.empty() && reader.read(kv.second, value)) st.terminal.settings[key] = value;
+          sm.allow({key});
+        }
+        sm.finish();
+      }
     }
     tm.finish();
     if (st.terminal.attempts < 1 || st.terminal.attempts > 10) {

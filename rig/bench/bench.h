@@ -51,7 +51,7 @@ struct FaultWiring {
 };
 
 struct TerminalWiring {
-  std::string driver = "rig-ecr";
+  std::string driver = "rig-ecr";  // a registered terminal driver (rig/terminal/terminal.h)
   std::string link;                          // see rig/link/link.h make_link
   std::chrono::milliseconds ack_timeout{1000};
   int attempts = 3;
@@ -63,6 +63,8 @@ struct TerminalWiring {
   // taking scenarios. The old key terminal.supervisor_password still sets it (deprecated).
   TerminalProfile profile;
   Launch launch;                             // a simulator to start (virtual bench)
+  // `settings:` driver-specific values (TerminalOptions::settings), ${…} expanded at bring-up.
+  std::map<std::string, std::string> settings;
 };
 
 struct HostWiring {

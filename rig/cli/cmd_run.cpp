@@ -324,6 +324,17 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       exit_code = kUsage;
       return;
     }
+    // What no station's terminal driver can do: skipped at run time, with this reason.
+    int skipped = 0;
+    if (loaded.bench) {
+      for (const auto& sc : loaded.all) {
+        std::string why = engine::skip_reason(sc, *loaded.bench);
+        if (why.empty()) continue;
+        ++skipped;
+        std::cout << sc.id() << ": skipped on this bench: " << why << "\n";
+      }
+    }
+    if (skipped > 0) std::cout << skipped << " scenario(s) would be skipped\n";
     std::cout << loaded.all.size() << " scenario(s) valid" << (loaded.bench ? " for bench " + loaded.bench->name : "") << "\n";
     if (loaded.bench) print_stations(*loaded.bench);
     exit_code = kPassed;

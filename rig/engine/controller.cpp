@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "rig/engine/plan.h"
 #include "rig/engine/runner.h"
 #include "rig/report/html.h"
 
@@ -259,9 +260,32 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
 
   int jobs = opt_.jobs > 0 ? std::min<int>(opt_.jobs, static_cast<int>(stations_.size()))
                            : static_cast<int>(stations_.size());
+  // A scenario goes to a station whose terminal driver can do what it needs; one that no
+  // station can run is taken by any, which reports it skipped with the reason.
+  std::vector<Station*> used;
+  for (int w = 0; w < jobs; ++w) used.push_back(stations_[static_cast<std::size_t>(w)].get());
+  auto can_run = [](const Station& st, const scenario::Scenario& sc) {
+    return unmet_need(sc, st.terminal().capabilities(), st.terminal().driver_name()).empty();
+  };
+  auto take_for = [&](const Station& st) -> const scenario::Scenario* {
+    for (auto it = queue.begin(); it != queue.end(); ++it) {
+      bool here = can_run(st, **it);
+      bool elsewhere = false;
+      for (const Station* other : used) {
+        if (!here && other != &st && other->trouble().empty() && can_run(*other, **it)) {
+          elsewhere = true;
+        }
+      }
+      if (here || !elsewhere) {
+        const scenario::Scenario* sc = *it;
+        queue.erase(it);
+        return sc;
+      }
+    }
+    return nullptr;
+  };
   std::vector<std::thread> workers;
-  for (int w = 0; w < jobs; ++w) {
-    Station* st = stations_[static_cast<std::size_t>(w)].get();
+  for (Station* st : used) {
     workers.emplace_back([&, st] {
       for (;;) {
         const scenario::Scenario* sc = nullptr;
@@ -270,8 +294,8 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
           if (queue.empty() || stop || interrupted_) return;
           // A station in trouble leaves the rest to the others.
           if (!st->trouble().empty()) return;
-          sc = queue.front();
-          queue.pop_front();
+          sc = take_for(*st);
+          if (!sc) return;  // what is left needs another station's driver
         }
         finish(run_scenario(*st, *sc, ropt));
       }

@@ -7,7 +7,9 @@
 #include <set>
 #include <thread>
 
+#include "rig/engine/plan.h"
 #include "rig/protocol/amount.h"
+#include "rig/scenario/catalogue.h"
 
 namespace rig::engine {
 
@@ -105,7 +107,7 @@ class Session::Impl {
   bool interrupted() const { return opt_.interrupted && opt_.interrupted->load(); }
 
   void do_step(const Step& step, report::StepResult& sr);
-  void send(const protocol::ecr::Message& m, bool transaction);
+  void send(const terminal::Command& c, bool transaction);
   std::string new_id();
   // An id as written in the scenario -> the id the terminal sees (RunnerOptions::scope_ids).
   std::string scoped(const std::string& name) const {
@@ -132,9 +134,9 @@ class Session::Impl {
                                 const std::function<bool(const Entry&)>& matches,
                                 const std::function<bool(const Entry&)>& shown);
 
-  // Sends `command` (STATUS or RESET, both answered by STATUS) and returns the STATUS reply's
-  // fields, or null when none came by `deadline`.
-  json ask_status(const std::string& command, Clock::time_point deadline);
+  // Sends `command` (status or reset, both answered by a status snapshot) and returns the
+  // snapshot's fields, or null when none came by `deadline`.
+  json ask_status(terminal::CommandKind command, Clock::time_point deadline);
   // Waits for the first entry of `kind` after timeline index `from` whose fields contain
   // `match`; null at the deadline.
   json wait_entry(EntryKind kind, const json& match, std::size_t from, Clock::time_point deadline);
@@ -169,14 +171,17 @@ std::string Session::Impl::new_id() {
   // Counted per station, not per scenario: a terminal remembers the ids it has seen (rule 19),
   // so an id made up for one scenario must never come back in a later one.
   std::string id = opt_.run_tag + "-" + st_.name() + "-" + std::to_string(st_.next_transaction_number());
-  if (id.size() > protocol::ecr::kMaxIdLength) id = id.substr(id.size() - protocol::ecr::kMaxIdLength);
+  if (id.size() > terminal::kMaxIdLength) id = id.substr(id.size() - terminal::kMaxIdLength);
   return id;
 }
 
-void Session::Impl::send(const protocol::ecr::Message& m, bool transaction) {
+void Session::Impl::send(const terminal::Command& c, bool transaction) {
   if (transaction) txn_cursor_ = tl_->size();
-  link::Status s = st_.terminal().send(m, link::after(std::chrono::seconds(10)));
-  if (!s) throw InfrastructureError("terminal did not take " + m.name + ": " + s.message);
+  link::Status s = st_.terminal().send(c, link::after(std::chrono::seconds(10)));
+  if (!s) {
+    throw InfrastructureError(std::string("terminal did not take the ") +
+                              terminal::to_string(c.kind) + " command: " + s.message);
+  }
 }
 
 fault::FixtureDriver& Session::Impl::fixture(const std::string& action) {
@@ -321,19 +326,20 @@ void Session::Impl::arm_fault(const Step& step) {
 void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
   const json& a = step.args;
   const std::string& n = step.name;
-  using protocol::ecr::Message;
+  using terminal::Command;
+  using terminal::CommandKind;
   if (n == "sale" || n == "refund") {
     txn_id_ = a.contains("id") ? scoped(a.value("id", "")) : new_id();
     txn_any_id_ = false;
-    Message m(n == "sale" ? "SALE" : "REFUND");
-    m.set("id", txn_id_);
-    m.set("amount", a.value("amount", "0.00"));
-    m.set("currency", a.value("currency", "156"));
-    std::string method = a.value("method", "card");
-    m.set("method", method);
-    if (n == "refund" && a.contains("of")) m.set("orig_id", scoped(a.value("of", "")));
-    sr.summary = n + " " + a.value("amount", "") + " " + method;
-    send(m, true);
+    Command c;
+    c.kind = n == "sale" ? CommandKind::sale : CommandKind::refund;
+    c.id = txn_id_;
+    c.amount = a.value("amount", "0.00");
+    c.currency = a.value("currency", "156");
+    c.method = a.value("method", "card");
+    if (n == "refund" && a.contains("of")) c.original_id = scoped(a.value("of", ""));
+    sr.summary = n + " " + a.value("amount", "") + " " + c.method;
+    send(c, true);
     if (a.contains("card")) {
       std::string card = a.value("card", "");
       std::string entry = a.value("entry", "insert");
@@ -364,17 +370,19 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
     if (id.empty()) id = new_id();
     txn_id_ = id;
     txn_any_id_ = false;
-    Message m(n == "query" ? "QUERY" : "CANCEL");
-    m.set("id", id);
+    Command c;
+    c.kind = n == "query" ? CommandKind::query : CommandKind::cancel;
+    c.id = id;
     sr.summary = n + " " + id;
-    send(m, true);
+    send(c, true);
   } else if (n == "last" || n == "reprint" || n == "status" || n == "reset" || n == "login" ||
              n == "unlock") {
     std::string id = new_id();
-    std::string name = n;
-    for (auto& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    Message m(name);
-    m.set("id", id);
+    Command c;
+    for (CommandKind k : terminal::all_commands()) {
+      if (n == terminal::to_string(k)) c.kind = k;
+    }
+    c.id = id;
     sr.summary = n;
     bool transaction = n != "status" && n != "reset";
     if (transaction) {
@@ -382,7 +390,7 @@ void Session::Impl::do_step(const Step& step, report::StepResult& sr) {
       // LAST and REPRINT answer with the original transaction's id.
       txn_any_id_ = n == "last" || n == "reprint";
     }
-    send(m, transaction);
+    send(c, transaction);
   } else if (n == "fault") {
     sr.summary = "fault " + a.value("fault", "") +
                  (step.when.kind == Trigger::Kind::now ? "" : std::string(" when ") + scenario::to_string(step.when.kind) + " " + step.when.value);
@@ -623,9 +631,7 @@ std::string Session::Impl::check(const Step& step) {
     const std::string name = a.value("name", "");
     auto matches = [&](const Entry& e) {
       if (e.kind != ek || e.fields.value("kind", "") != wire_kind) return false;
-      if (name.empty()) return true;
-      const std::string payload = e.fields.value("payload", "");
-      return payload.compare(0, payload.find('|'), name) == 0;
+      return name.empty() || e.fields.value("name", "") == name;
     };
     std::string what = "ECR " + wire_kind + (name.empty() ? "" : " " + name) + " from " + a.value("from", "terminal");
     return check_occurrences(step, what, from, matches,
@@ -808,12 +814,13 @@ json Session::Impl::wait_entry(EntryKind kind, const json& match, std::size_t fr
   return found;
 }
 
-json Session::Impl::ask_status(const std::string& command, Clock::time_point deadline) {
+json Session::Impl::ask_status(terminal::CommandKind command, Clock::time_point deadline) {
   std::string id = new_id();
   std::size_t from = tl_->size();
-  protocol::ecr::Message m(command);
-  m.set("id", id);
-  send(m, false);
+  terminal::Command c;
+  c.kind = command;
+  c.id = id;
+  send(c, false);
   return wait_entry(EntryKind::status, {{"id", id}}, from, deadline);
 }
 
@@ -822,7 +829,7 @@ std::string Session::Impl::check_state(const Step& step) {
   auto deadline = Clock::now() + within;
   std::string last = "no STATUS reply";
   while (Clock::now() < deadline && !interrupted()) {
-    json status = ask_status("STATUS", deadline);
+    json status = ask_status(terminal::CommandKind::status, deadline);
     if (status.is_null()) break;
     std::string mismatch;
     for (const auto& [k, v] : step.args.items()) {
@@ -848,6 +855,12 @@ report::StepResult Session::Impl::step(const Step& step) {
   sr.start_ms = ms_since(tl_->start(), Clock::now());
   tl_->add(EntryKind::step, {{"step", step.name}, {"where", sr.where}});
   if (interrupted()) throw InfrastructureError("interrupted");
+  // Scenario runs were checked before they started (unmet_need); scripts meet it here.
+  const terminal::TerminalDriver& term = st_.terminal();
+  for (const auto& need : scenario::terminal_needs(step)) {
+    std::string why = terminal::lacking(need, term.capabilities(), term.driver_name());
+    if (!why.empty()) throw InfrastructureError(sr.where + ": " + step.name + " " + why);
+  }
   do_step(step, sr);  // throws InfrastructureError
   sr.end_ms = ms_since(tl_->start(), Clock::now());
   // A wait cut short by Ctrl-C is not the terminal's fault.
@@ -926,7 +939,8 @@ std::string Session::Impl::reset_until_idle(Clock::time_point deadline, std::str
   while (Clock::now() < deadline && !interrupted()) {
     json status;
     try {
-      status = ask_status("RESET", std::min(deadline, Clock::now() + milliseconds(3000)));
+      status = ask_status(terminal::CommandKind::reset,
+                          std::min(deadline, Clock::now() + milliseconds(3000)));
     } catch (const InfrastructureError& e) {
       *last = e.what();  // e.g. rebooting after a power cut: ask again
       sleep_for(milliseconds(500));
@@ -953,9 +967,10 @@ std::string Session::Impl::unlock_terminal(Clock::time_point deadline) {
   try {
     std::string id = new_id();
     std::size_t from = tl_->size();
-    protocol::ecr::Message m("UNLOCK");
-    m.set("id", id);
-    send(m, false);
+    terminal::Command c;
+    c.kind = terminal::CommandKind::unlock;
+    c.id = id;
+    send(c, false);
     if (wait_entry(EntryKind::prompt, {{"kind", "OPERATOR_PASSWORD"}}, from, deadline).is_null()) {
       return "terminal left locked: UNLOCK brought no password prompt";
     }
@@ -968,7 +983,7 @@ std::string Session::Impl::unlock_terminal(Clock::time_point deadline) {
       return "terminal left locked: the supervisor unlock was answered " +
              (result.is_null() ? std::string("with nothing") : fields_text(result));
     }
-    json status = ask_status("STATUS", deadline);
+    json status = ask_status(terminal::CommandKind::status, deadline);
     if (status.value("state", "") == "locked") return "terminal still locked after the supervisor unlock";
   } catch (const InfrastructureError& e) {
     return std::string("terminal left locked: ") + e.what();
@@ -1007,6 +1022,13 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
   if (std::string trouble = station.trouble(); !trouble.empty()) {
     res.status = report::Status::error;
     res.message = "station " + station.name() + ": " + trouble;
+    return res;
+  }
+  // What the station's terminal driver cannot do is decided before anything runs.
+  terminal::TerminalDriver& term = station.terminal();
+  if (std::string why = unmet_need(sc, term.capabilities(), term.driver_name()); !why.empty()) {
+    res.status = report::Status::skipped;
+    res.message = "station " + station.name() + ": " + why;
     return res;
   }
   std::unique_ptr<Session> session;

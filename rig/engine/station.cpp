@@ -7,6 +7,30 @@ namespace rig::engine {
 
 using nlohmann::json;
 
+EntryKind entry_kind_of(const terminal::Observation& o) {
+  switch (terminal::kind_of(o)) {
+    case terminal::ObservationKind::result:
+      return EntryKind::result;
+    case terminal::ObservationKind::display:
+      return EntryKind::display;
+    case terminal::ObservationKind::prompt:
+      return EntryKind::prompt;
+    case terminal::ObservationKind::receipt:
+      return EntryKind::receipt;
+    case terminal::ObservationKind::event:
+      return EntryKind::event;
+    case terminal::ObservationKind::status:
+      return EntryKind::status;
+    case terminal::ObservationKind::wire:
+      return std::get<terminal::WireRecord>(o).direction == terminal::WireRecord::Direction::out
+                 ? EntryKind::ecr_out
+                 : EntryKind::ecr_in;
+    case terminal::ObservationKind::note:
+      return EntryKind::note;
+  }
+  return EntryKind::note;
+}
+
 std::string family_of(const std::string& action) {
   auto dot = action.find('.');
   std::string prefix = action.substr(0, dot);
@@ -122,22 +146,12 @@ std::string Station::up(std::chrono::milliseconds timeout) {
     options.link_spec = vars_.expand(wiring_.terminal.link);
     options.ack_timeout = wiring_.terminal.ack_timeout;
     options.attempts = wiring_.terminal.attempts;
+    for (const auto& [key, value] : wiring_.terminal.settings) {
+      options.settings[key] = vars_.expand(value);
+    }
     terminal::TerminalSink sink;
-    sink.on_message = [this](const protocol::ecr::Message& m, link::Clock::time_point at) {
-      json fields = json::object();
-      for (const auto& [k, v] : m.fields) fields[k] = v;
-      EntryKind kind = EntryKind::note;
-      if (m.name == "RESULT") kind = EntryKind::result;
-      else if (m.name == "EVENT") kind = EntryKind::event;
-      else if (m.name == "PROMPT") kind = EntryKind::prompt;
-      else if (m.name == "DISPLAY") kind = EntryKind::display;
-      else if (m.name == "RECEIPT") kind = EntryKind::receipt;
-      else if (m.name == "STATUS") kind = EntryKind::status;
-      else fields["message"] = m.name;
-      timeline()->add_at(at, kind, std::move(fields));
-    };
-    sink.on_wire = [this](const json& j, link::Clock::time_point at) {
-      timeline()->add_at(at, j.value("direction", "") == "out" ? EntryKind::ecr_out : EntryKind::ecr_in, j);
+    sink.on_observation = [this](const terminal::Observation& o, link::Clock::time_point at) {
+      timeline()->add_at(at, entry_kind_of(o), terminal::to_json(o));
     };
     sink.on_link_lost = [this](const std::string& why) {
       record(EntryKind::infra, {{"text", "ECR link lost: " + why}});

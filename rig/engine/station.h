@@ -55,6 +55,7 @@ class Station {
   void record(EntryKind kind, nlohmann::json fields);
 
   terminal::TerminalDriver& terminal() { return *terminal_; }
+  const terminal::TerminalDriver& terminal() const { return *terminal_; }
   // The fixture that performs `action` (a fixture action or a fault name), or nullptr with
   // `why` saying what is missing ("station lane1 has no scanner fixture wired").
   fault::FixtureDriver* fixture_for(const std::string& action, std::string* why);
@@ -89,6 +90,9 @@ class Station {
   std::map<std::string, fault::FixturePtr> fixtures_;  // by family
   std::unique_ptr<link::HttpJsonClient> admin_;
 };
+
+// The timeline entry kind of a terminal observation (wire records: ecr_in or ecr_out).
+EntryKind entry_kind_of(const terminal::Observation& observation);
 
 // Fault family of a fixture action or fault name: "network.down" -> "network",
 // "host.decline"/"wallet.userpaying" -> "acquirer", "keypad.press" -> "keypad".

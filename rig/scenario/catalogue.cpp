@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rig/bench/bench.h"
+#include "rig/terminal/terminal.h"
 
 namespace rig::scenario {
 
@@ -446,8 +447,11 @@ const std::vector<ExpectInfo>& expectations() {
   return list;
 }
 
-const std::vector<FaultInfo>& faults() {
-  static const std::vector<FaultInfo> list = {
+namespace {
+
+// Faults of the bench's fixtures (network proxy, scanner, printer, power, acquirer).
+std::vector<FaultInfo> fixture_faults() {
+  return {
       {"network.down",
        "network",
        "refuse new connections and cut open ones",
@@ -573,23 +577,24 @@ const std::vector<FaultInfo>& faults() {
        "reverse answers FAIL; nothing is reversed",
        {Make("count", ValueType::integer, "reverse requests failed").required().range(1)},
        {}},
-      {"ecr.no_ack",
-       "ecr",
-       "the rig does not ACK the terminal's next frames",
-       {Make("count", ValueType::integer, "frames left unacknowledged").required().range(1)},
-       {}},
-      {"ecr.bad_lrc",
-       "ecr",
-       "the rig sends its next frames with a wrong LRC",
-       {Make("count", ValueType::integer, "frames sent broken").required().range(1)},
-       {}},
-      {"ecr.noise",
-       "ecr",
-       "the rig writes random bytes on the ECR line",
-       {Make("bytes", ValueType::integer, "how many").required().range(1)},
-       {}},
-      {"ecr.disconnect", "ecr", "the rig drops the ECR link until cleared", {}, {}},
   };
+}
+
+}  // namespace
+
+const std::vector<FaultInfo>& faults() {
+  static const std::vector<FaultInfo> list = [] {
+    std::vector<FaultInfo> out = fixture_faults();
+    // Faults of the ECR link, made by the terminal drivers that offer them (rig/terminal).
+    for (const auto& driver : terminal::drivers().all()) {
+      for (const auto& f : driver.faults) {
+        bool listed = std::any_of(out.begin(), out.end(),
+                                  [&](const FaultInfo& o) { return o.name == f.name; });
+        if (!listed) out.push_back(f);
+      }
+    }
+    return out;
+  }();
   return list;
 }
 
@@ -636,6 +641,46 @@ std::set<std::string> needed_families(const Scenario& scenario) {
       family = s->family;
     }
     if (!family.empty() && bench_families.count(family)) out.insert(family);
+  }
+  return out;
+}
+
+std::vector<terminal::Need> terminal_needs(const Step& step) {
+  using terminal::Need;
+  using terminal::ObservationKind;
+  std::vector<Need> out;
+  for (terminal::CommandKind k : terminal::all_commands()) {
+    if (step.name == terminal::to_string(k)) out.push_back(Need::command(k));
+  }
+  if (step.name == "fault") {
+    const FaultInfo* f = find_fault(step.args.value("fault", ""));
+    if (f && f->family == "ecr") out.push_back(Need::fault(f->name));
+    if (step.when.kind == Trigger::Kind::event)
+      out.push_back(Need::observation(ObservationKind::event));
+    if (step.when.kind == Trigger::Kind::prompt) {
+      out.push_back(Need::observation(ObservationKind::prompt));
+    }
+  }
+  if (step.name != "expect") return out;
+  const std::string& kind = step.expect;
+  if (kind == "result") out.push_back(Need::observation(ObservationKind::result));
+  if (kind == "event") {
+    out.push_back(Need::observation(ObservationKind::event));
+    if (step.args.value("before", "") == "result" || step.args.value("after", "") == "result") {
+      out.push_back(Need::observation(ObservationKind::result));
+    }
+  }
+  if (kind == "prompt") out.push_back(Need::observation(ObservationKind::prompt));
+  if (kind == "display") out.push_back(Need::observation(ObservationKind::display));
+  if (kind == "receipt") out.push_back(Need::observation(ObservationKind::receipt));
+  if (kind == "ecr") out.push_back(Need::observation(ObservationKind::wire));
+  if (kind == "state") {
+    out.push_back(Need::command(terminal::CommandKind::status));
+    out.push_back(Need::observation(ObservationKind::status));
+    for (const auto& [field, value] : step.args.items()) {
+      (void)value;
+      out.push_back(Need::status_field(field));
+    }
   }
   return out;
 }

@@ -36,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rig/scenario/scenario.h"
+#include "rig/terminal/model.h"
 
 namespace rig::scenario {
 
@@ -152,5 +153,10 @@ std::string default_direction_for_mti(const std::string& mti);
 // can refuse a station that lacks one before starting. "ecr" is not returned: the rig-ecr
 // driver makes those faults itself.
 std::set<std::string> needed_families(const Scenario& scenario);
+
+// What `step` needs from the station's terminal driver (rig/terminal/model.h): the command it
+// sends, the observations its check or trigger reads, the status fields it compares, the driver
+// fault it arms. A scenario with a need the driver lacks is skipped on that station.
+std::vector<terminal::Need> terminal_needs(const Step& step);
 
 }  // namespace rig::scenario

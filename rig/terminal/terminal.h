@@ -1,56 +1,110 @@
-// Terminal drivers: how the controller drives a terminal under test and hears what it says.
-// `rig-ecr` (RIG-ECR v1, docs/ecr-protocol.md) is the first; a ZVT or vendor driver would
-// implement the same interface.
+// Terminal drivers: how the controller drives a terminal under test and hears what it says, in
+// the terms of the terminal model (rig/terminal/model.h). One driver per protocol: `rig-ecr`
+// (RIG-ECR v1, docs/ecr-protocol.md) first; ZVT and the JSON-lines adapter next. How to add
+// one: docs/terminal-drivers.md.
 //
-// A driver sends commands (SALE, QUERY, LAST, …) and hands every message the terminal sends
-// (RESULT, EVENT, PROMPT, DISPLAY, RECEIPT, STATUS) and every frame on the wire to its sink,
-// with the time it was read. It is also the fixture of the `ecr` fault family: faults on its
-// own link (lost ACKs, bad LRC, noise, a dropped link), which only the controller's end of the
-// link can inject.
+// A driver sends typed Commands and hands every Observation (results, display texts, prompts,
+// receipts, events, status snapshots, and the frames on its wire when it has one) to its sink,
+// with the time it was read. It says what it can do in its Capabilities; the engine skips a
+// scenario that needs more. It is also the fixture of the faults of its own link (family `ecr`
+// of the catalogue: lost ACKs, bad frames, noise, a dropped link), which only the controller's
+// end of the link can make; it lists them in Capabilities::faults and in DriverInfo::faults.
+//
+// Results, never exceptions, for device trouble: open() and send() return a link::Status whose
+// message names the device. Configuration mistakes throw std::invalid_argument from the factory.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "rig/fault/fixture.h"
 #include "rig/link/link.h"
-#include "rig/protocol/ecr.h"
+#include "rig/scenario/catalogue.h"
+#include "rig/terminal/model.h"
 
 namespace rig::terminal {
 
 struct TerminalSink {
-  // A message from the terminal, decoded, with the time its frame was read.
-  std::function<void(const protocol::ecr::Message&, rig::link::Clock::time_point)> on_message;
-  // A frame or control byte on the wire (for transcripts): direction "in"/"out", kind
-  // "frame|ack|nak|bad|noise", printable payload or detail, attempt.
-  std::function<void(const nlohmann::json&, rig::link::Clock::time_point)> on_wire;
+  // One observation, with the time it was read off the link.
+  std::function<void(const Observation&, rig::link::Clock::time_point)> on_observation;
   // The link went away (peer closed, device unplugged): the message says how.
   std::function<void(const std::string&)> on_link_lost;
 };
 
 class TerminalDriver : public fault::FixtureDriver {
  public:
+  // The registered name ("rig-ecr").
+  virtual std::string driver_name() const = 0;
+  // What this driver can send and observe. Fixed once the driver is built.
+  virtual const Capabilities& capabilities() const = 0;
+
   // Opens the link and starts listening. Errors name the device.
   virtual rig::link::Status open(rig::link::Deadline deadline) = 0;
   virtual void close() = 0;
   virtual bool is_open() const = 0;
-  // Sends one command; ok once the terminal has acknowledged it on the link layer.
-  virtual rig::link::Status send(const protocol::ecr::Message& command,
-                                 rig::link::Deadline deadline) = 0;
+  // Sends one command; ok once the terminal has taken it (for RIG-ECR: its ACK). The answer
+  // comes later as observations. A command outside capabilities() is our bug, not the
+  // terminal's: the engine never sends one (it skips the scenario before).
+  virtual rig::link::Status send(const Command& command, rig::link::Deadline deadline) = 0;
 };
 
+// What a driver is built from: the bench's `terminal:` entry of its station.
 struct TerminalOptions {
-  std::string link_spec;  // rig/link make_link spec
+  std::string link_spec;  // rig/link make_link spec (pty, serial:…, tcp:HOST:PORT)
   std::chrono::milliseconds ack_timeout{1000};
   int attempts = 3;
+  // Driver-specific settings (a ZVT password, an adapter's argv …), as written in the bench.
+  std::map<std::string, std::string> settings;
 };
 
-// Builds the driver named `driver` ("rig-ecr"); throws std::invalid_argument listing the known
-// drivers for any other name.
+// A registered driver. Adding one: a file pair rig/terminal/NAME_terminal.{h,cpp} defining
+// `void register_NAME(DriverRegistry&)`, and one line in register_builtin_drivers()
+// (rig/terminal/drivers.cpp).
+struct DriverInfo {
+  std::string name;  // as the bench names it: `terminal: {driver: NAME}`
+  std::string doc;   // one line, for docs and messages
+  std::function<std::unique_ptr<TerminalDriver>(const TerminalOptions&, TerminalSink)> make;
+  // What a driver built with these options will be able to do, known without building it
+  // (`rig validate --bench`, and the skip decision before a run).
+  std::function<Capabilities(const TerminalOptions&)> capabilities;
+  // The faults it makes on its own link, with their parameters, for the scenario catalogue
+  // (family "ecr"). Two drivers may offer the same fault name with the same parameters.
+  std::vector<scenario::FaultInfo> faults;
+};
+
+class DriverRegistry {
+ public:
+  // Throws std::logic_error when `name` is taken.
+  void add(DriverInfo info);
+  const DriverInfo* find(const std::string& name) const;
+  const std::vector<DriverInfo>& all() const { return drivers_; }
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<DriverInfo> drivers_;
+};
+
+// The registry with every built-in driver, filled on first use.
+const DriverRegistry& drivers();
+// Registers one more driver in drivers(): for tests and for builds that bring their own driver
+// without touching the built-in list. Call it before any bench is loaded (not thread-safe
+// against readers). Throws std::logic_error when the name is taken.
+void add_driver(DriverInfo info);
+// Adds the built-in drivers (rig/terminal/drivers.cpp): the one list to extend.
+void register_builtin_drivers(DriverRegistry& registry);
+
+// Builds the driver named `driver`; throws std::invalid_argument listing the known drivers for
+// any other name.
 std::unique_ptr<TerminalDriver> make_terminal_driver(const std::string& driver,
                                                      const TerminalOptions& options,
                                                      TerminalSink sink);
+
+// The capabilities a driver named `driver` will have with `options`; throws like
+// make_terminal_driver for an unknown name.
+Capabilities driver_capabilities(const std::string& driver, const TerminalOptions& options);
 
 }  // namespace rig::terminal

@@ -37,6 +37,13 @@ def test_card_sale_approved_and_booked(station):
     assert ("prompt", "PIN") in kinds
 
 
+def test_capabilities_name_the_driver_and_what_it_can_do(station):
+    caps = station.capabilities
+    assert caps["driver"] == "rig-ecr"
+    assert "refund" in caps["commands"] and "event" in caps["observations"]
+    assert "pending_reversals" in caps["status_fields"] and "ecr.no_ack" in caps["faults"]
+
+
 def test_network_drop_after_approval_is_reversed_on_next_sale(station):
     # The approval (0210) is lost on its way back: the terminal must fail the sale, store a
     # reversal and send it (0400) before the next transaction.
@@ -44,7 +51,7 @@ def test_network_drop_after_approval_is_reversed_on_next_sale(station):
     station.sale(amount="100.00", method="card", card="visa-chip")
     station.expect(result={"status": "FAILED"}, within="40s")
     station.expect(event="REVERSAL_STORED")
-    assert station.status()["pending_reversals"] == "1"
+    assert station.status()["pending_reversals"] == 1
     station.clear("network.down")
 
     station.sale(amount="1.00", method="card", card="visa-chip")
@@ -58,7 +65,7 @@ def test_network_drop_after_approval_is_reversed_on_next_sale(station):
     station.expect(event="REVERSAL_ACKED", before="result")
     station.expect(result={"status": "APPROVED"})
     station.expect(ledger={"net": "1.00", "reversals": 1, "debits": 1})
-    assert station.status()["pending_reversals"] == "0"
+    assert station.status()["pending_reversals"] == 0
     # The order as the timeline recorded it: reversal sent and acknowledged, then the result.
     order = [e["fields"].get("name", e["kind"]) for e in station.timeline()
              if e["kind"] in ("event", "result")]

@@ -141,6 +141,31 @@ TEST(BenchLoad, ReportsEveryMistake) {
   EXPECT_EQ(issues, want);
 }
 
+// The terminal driver is one the registry knows; its own settings are kept as text.
+TEST(BenchLoad, TerminalDriverAndItsSettings) {
+  auto issues = issues_of(
+      "name: b\n"
+      "stations:\n"
+      "  - name: a\n"
+      "    terminal: {driver: zvt, link: pty}\n"
+      "  - name: b\n"
+      "    terminal: {link: pty, settings: {password: [1]}}\n");
+  std::vector<std::string> want = {
+      "4:24: unknown driver 'zvt' (known: rig-ecr)",
+      "6:48: expected text, got a list",
+  };
+  EXPECT_EQ(issues, want);
+
+  auto path = std::filesystem::temp_directory_path() /
+              ("posrig-bench-settings-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(path) << "name: b\nstations:\n  - name: a\n    terminal:\n      driver: rig-ecr\n"
+                         "      link: pty\n      settings: {password: \"000000\", port: 20007}\n";
+  auto bench = rig::bench::load_bench(path.string());
+  std::filesystem::remove(path);
+  EXPECT_EQ(bench.stations.at(0).terminal.settings,
+            (std::map<std::string, std::string>{{"password", "000000"}, {"port", "20007"}}));
+}
+
 TEST(Variables, ExpandsAndNamesUnknownOnes) {
   rig::bench::Variables vars;
   vars.set("run_dir", "/tmp/r");
