@@ -1,10 +1,15 @@
 // Helpers shared by the link tests (test_link_pty.cpp, test_link_tcp.cpp).
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "rig/link/link.h"
 
@@ -47,5 +52,50 @@ auto start_in_thread(Call call) {
   began.wait();
   return result;
 }
+
+// Collects what a link layer reports to its observer (EcrFrameEvent, ZvtWireEvent: anything with
+// `direction` and `kind`); tests wait on it instead of sleeping.
+template <typename Event>
+class WireRecorder {
+ public:
+  using Direction = decltype(Event::direction);
+  using Kind = decltype(Event::kind);
+
+  std::function<void(const Event&)> observer() {
+    return [this](const Event& e) {
+      {
+        std::lock_guard<std::mutex> lk(mu_);
+        events_.push_back(e);
+      }
+      cv_.notify_all();
+    };
+  }
+  std::vector<Event> events() {
+    std::lock_guard<std::mutex> lk(mu_);
+    return events_;
+  }
+  std::vector<Event> of(Direction d, Kind k) {
+    std::vector<Event> out;
+    for (const auto& e : events()) {
+      if (e.direction == d && e.kind == k) out.push_back(e);
+    }
+    return out;
+  }
+  // Waits until `n` events of this direction and kind have been seen.
+  bool wait_for(Direction d, Kind k, std::size_t n,
+                Clock::duration within = std::chrono::seconds(10)) {
+    std::unique_lock<std::mutex> lk(mu_);
+    return cv_.wait_until(lk, after(within), [&] {
+      std::size_t c = 0;
+      for (const auto& e : events_) c += e.direction == d && e.kind == k;
+      return c >= n;
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
+};
 
 }  // namespace rig::link

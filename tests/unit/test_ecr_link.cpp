@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "link_test_util.h"
 #include "rig/link/pty.h"
 #include "rig/protocol/ecr.h"
 #include "rig/terminal/ecr_link.h"
@@ -55,48 +56,7 @@ std::string wire(ecr::Message m, int seq) {
   return ecr::encode_frame(e.payload);
 }
 
-// Collects what an EcrLink reports; tests wait on it instead of sleeping.
-class Recorder {
- public:
-  rig::terminal::EcrObserver observer() {
-    return [this](const EcrFrameEvent& e) {
-      {
-        std::lock_guard<std::mutex> lk(mu_);
-        events_.push_back(e);
-      }
-      cv_.notify_all();
-    };
-  }
-  std::vector<EcrFrameEvent> events() {
-    std::lock_guard<std::mutex> lk(mu_);
-    return events_;
-  }
-  std::vector<EcrFrameEvent> of(Dir d, Kind k) {
-    std::vector<EcrFrameEvent> out;
-    for (const auto& e : events()) {
-      if (e.direction == d && e.kind == k) {
-        out.push_back(e);
-      }
-    }
-    return out;
-  }
-  // Waits until `n` events of this direction and kind have been seen.
-  bool wait_for(Dir d, Kind k, std::size_t n) {
-    std::unique_lock<std::mutex> lk(mu_);
-    return cv_.wait_until(lk, after(kLong), [&] {
-      std::size_t c = 0;
-      for (const auto& e : events_) {
-        c += e.direction == d && e.kind == k;
-      }
-      return c >= n;
-    });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<EcrFrameEvent> events_;
-};
+using Recorder = rig::link::WireRecorder<EcrFrameEvent>;
 
 // The raw side of the pty, read through a Deframer: the test plays a (faulty) peer with it.
 class RawPeer {
