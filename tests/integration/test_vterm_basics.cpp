@@ -82,7 +82,7 @@ TEST_F(VtermBasics, CommandLineErrorsExitWithCode2AndNameTheProblem) {
   EXPECT_NE(bad_scale.text().find("--time-scale: expected a number above 0"), std::string::npos);
   auto help = run({"--help"});
   EXPECT_EQ(help.exit.code, 0);
-  EXPECT_NE(help.text().find("usage: vterm --ecr-link PATH"), std::string::npos);
+  EXPECT_NE(help.text().find("usage: vterm (--ecr-link PATH | --ecr-listen HOST:PORT)"), std::string::npos);
 }
 
 TEST_F(VtermBasics, StaleSymlinkIsReplacedAndSigtermRemovesItWithExitCode0) {

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "fixtures/sim/vterm/ecr_port.h"
+#include "rig/protocol/zvt_transport.h"
 
 namespace vterm {
 namespace {
@@ -58,6 +59,19 @@ TEST(VtermPoweredPty, SeesTheControllerCloseItsEnd) {
   EXPECT_GT(pty.peer_losses(), first);
 }
 
+// Writes `bytes` at the controller's end and returns what the terminal's end reads of them.
+std::string through(rig::link::Link& peer, PoweredPty& pty, const std::string& bytes) {
+  EXPECT_TRUE(peer.write(bytes, rig::link::after(2s)).ok());
+  std::string got;
+  const auto deadline = rig::link::after(5s);
+  while (got.size() < bytes.size()) {
+    auto in = pty.read(deadline);
+    if (!in.status.ok()) break;
+    got += in.bytes;
+  }
+  return got;
+}
+
 // acts-on-bad-lrc: incoming frames get the right LRC before the link layer sees them, whatever
 // way the bytes are split, from the moment the bug is set; nothing else is touched.
 TEST(VtermPoweredPty, ActsOnBadLrcRepairsTheLrcOfIncomingFrames) {
@@ -73,21 +87,8 @@ TEST(VtermPoweredPty, ActsOnBadLrcRepairsTheLrcOfIncomingFrames) {
   bad.back() = static_cast<char>(bad.back() ^ 0x5a);
   const std::string line = std::string(1, ecr::kAck) + "noise" + bad;
   auto pass = [&](const std::string& first, const std::string& second) {
-    EXPECT_TRUE(peer.write(first, rig::link::after(2s)).ok());
-    std::string got;
-    const auto deadline = rig::link::after(5s);
-    while (got.size() < first.size()) {
-      auto in = pty.read(deadline);
-      if (!in.status.ok()) break;
-      got += in.bytes;
-    }
-    EXPECT_TRUE(peer.write(second, rig::link::after(2s)).ok());
-    while (got.size() < first.size() + second.size()) {
-      auto in = pty.read(deadline);
-      if (!in.status.ok()) break;
-      got += in.bytes;
-    }
-    return got;
+    std::string got = through(peer, pty, first);  // in this order: two statements
+    return got + through(peer, pty, second);
   };
   const std::size_t split = line.size() - 4;  // inside the payload
   EXPECT_EQ(pass(line.substr(0, split), line.substr(split)), line) << "correct: left alone";
@@ -98,6 +99,28 @@ TEST(VtermPoweredPty, ActsOnBadLrcRepairsTheLrcOfIncomingFrames) {
       << "LRC byte alone";
   bugs.clear(Bug::acts_on_bad_lrc);
   EXPECT_EQ(pass(line.substr(0, 3), line.substr(3)), line);
+}
+
+// The same defect on a ZVT pty: the CRC of incoming serial blocks is repaired (DLEs in the APDU
+// doubled on the wire, the CRC over the APDU as it is).
+TEST(VtermPoweredPty, ActsOnBadLrcRepairsTheCrcOfIncomingZvtBlocks) {
+  namespace zvt = rig::protocol::zvt;
+  BugSet bugs;
+  PoweredPty pty;
+  pty.set_bugs(&bugs);
+  pty.set_framing(PoweredPty::Framing::zvt);
+  ASSERT_TRUE(pty.open().ok());
+  rig::link::PtyLink peer(pty.slave_path());
+  ASSERT_TRUE(peer.open().ok());
+  // Authorization of 10.00: the amount holds a DLE.
+  const std::string good = zvt::encode_block(*zvt::from_hex("06 01 07 04 00 00 00 00 10 00"));
+  std::string bad = good;
+  bad[bad.size() - 2] = static_cast<char>(bad[bad.size() - 2] ^ 0x5a);
+  const std::string line = std::string(1, zvt::kAck) + bad;
+  auto pass = [&](const std::string& bytes) { return through(peer, pty, bytes); };
+  EXPECT_EQ(pass(line), line) << "correct: left alone";
+  bugs.set(Bug::acts_on_bad_lrc);
+  EXPECT_EQ(zvt::hex_bytes(pass(line)), zvt::hex_bytes(std::string(1, zvt::kAck) + good));
 }
 
 class OutboxTest : public ::testing::Test {

@@ -91,6 +91,45 @@ TEST(VtermOptions, FiguresAndWordsOfAProfile) {
   EXPECT_EQ(figure_option("wallet_query_interval"), "--wallet-query-interval");
 }
 
+TEST(VtermOptions, ZvtOnThePtyOrOnATcpPort) {
+  Options rig = parse_options(base());
+  EXPECT_EQ(rig.protocol, Protocol::rig_ecr);
+  EXPECT_FALSE(rig.ecr_listen.has_value());
+  auto args = base();
+  for (std::string a : {"--protocol", "zvt", "--zvt-password", "123456", "--currency", "978"}) {
+    args.push_back(a);
+  }
+  Options zvt = parse_options(args);
+  EXPECT_EQ(zvt.protocol, Protocol::zvt);
+  EXPECT_EQ(zvt.ecr_link, "/tmp/ecr");
+  EXPECT_EQ(zvt.zvt_password, "123456");
+  EXPECT_EQ(zvt.figures.currency, "978");  // the profile figure is the ZVT terminal's currency
+  Options tcp =
+      parse_options({"--protocol=zvt", "--ecr-listen", "127.0.0.1:0", "--host", "127.0.0.1:5000",
+                     "--wallet", "http://127.0.0.1:5001", "--tid", "52000001", "--mid", "4711"});
+  ASSERT_TRUE(tcp.ecr_listen.has_value());
+  EXPECT_EQ(tcp.ecr_listen->port, 0);
+  EXPECT_TRUE(tcp.ecr_link.empty());
+  EXPECT_EQ(tcp.zvt_password, "000000");
+  const std::vector<std::string> rest = {
+      "--host", "127.0.0.1:5000", "--wallet", "http://127.0.0.1:5001", "--tid", "T", "--mid", "M"};
+  const auto plus = [&](std::vector<std::string> head) {
+    head.insert(head.end(), rest.begin(), rest.end());
+    return error_of(head);
+  };
+  EXPECT_EQ(plus({"--protocol", "zvt"}),
+            "missing --ecr-link PATH (or, with --protocol zvt, --ecr-listen HOST:PORT)");
+  EXPECT_EQ(plus({"--ecr-listen", "127.0.0.1:0"}), "--ecr-listen needs --protocol zvt");
+  EXPECT_EQ(plus({"--protocol", "zvt", "--ecr-listen", "127.0.0.1:0", "--ecr-link", "/x"}),
+            "--ecr-link and --ecr-listen exclude each other");
+  EXPECT_EQ(plus({"--protocol", "opi", "--ecr-link", "/x"}),
+            "--protocol: expected rig-ecr or zvt, got 'opi'");
+  EXPECT_EQ(plus({"--protocol", "zvt", "--ecr-listen", "localhost"}),
+            "--ecr-listen: expected HOST:PORT, got 'localhost'");
+  EXPECT_EQ(plus({"--ecr-link", "/x", "--zvt-password", "1234"}),
+            "--zvt-password: expected 6 digits");
+}
+
 TEST(VtermOptions, ErrorsNameTheProblem) {
   auto with = [](std::vector<std::string> extra) {
     auto a = base();
