@@ -4,7 +4,10 @@
 
 #include "bindings/posrig_py.h"
 #include "rig/bench/yaml_reader.h"
+#include "rig/report/files.h"
 #include "rig/report/html.h"
+#include "rig/report/junit.h"
+#include "rig/report/merge.h"
 #include "rig/report/results.h"
 #include "rig/scenario/loader.h"
 #include "rig/scenario/scenario.h"
@@ -192,8 +195,13 @@ void define_results(py::module_& m) {
       .def_readonly("station", &report::ScenarioResult::station)
       .def_property_readonly(
           "status", [](const report::ScenarioResult& s) { return report::to_string(s.status); },
-          "pass, fail, error, skipped or flaky")
-      .def_readonly("attempts", &report::ScenarioResult::attempts)
+          "this attempt's status: pass, fail, error or skipped")
+      .def_readonly("attempt", &report::ScenarioResult::attempt, "1, 2, … (--repeat, reruns)")
+      .def_readonly("attempts", &report::ScenarioResult::attempts,
+                    "attempts of this scenario in the results")
+      .def_property_readonly(
+          "outcome", [](const report::ScenarioResult& s) { return report::to_string(s.outcome); },
+          "the scenario's outcome over all its attempts: pass, fail, error, skipped or flaky")
       .def_readonly("message", &report::ScenarioResult::message, "first failed check or error")
       .def_readonly("started_at", &report::ScenarioResult::started_at)
       .def_readonly("duration_ms", &report::ScenarioResult::duration_ms)

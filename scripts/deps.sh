@@ -12,6 +12,8 @@ POSRIG_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-pybind11 python3-pytest python3-serial python3-dev
   socat iproute2
+  libxml2-utils  # xmllint: junit.xml checked against the xunit schema (tests)
+  chromium       # report.html loaded headless (tests/integration/test_reports.cpp)
 )
 
 posrig_install_deps() {

@@ -16,6 +16,7 @@
 #include "rig/bench/bench.h"
 #include "rig/bench/card_profile.h"
 #include "rig/cli/commands.h"
+#include "rig/cli/run_reports.h"
 #include "rig/engine/controller.h"
 #include "rig/engine/plan.h"
 #include "rig/engine/station.h"
@@ -80,15 +81,6 @@ void print_stations(const bench::Bench& b) {
     std::cout << "  station " << st.name << ": profile "
               << bench::describe_profile(st.terminal.profile) << "\n";
   }
-}
-
-std::string timestamp_dir() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
 }
 
 struct Selection {
@@ -189,13 +181,10 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   auto* run = app.add_subcommand("run", "Run scenarios on a bench");
   static Selection sel;
   static engine::ControllerOptions copt;
-  static std::string out_dir;
+  static ReportArgs report_args;
   static bool dry_run = false;
   add_selection_options(run, sel, true);
-  run->add_option("--out", out_dir, "Report folder (default reports/<timestamp>, linked as reports/latest)");
-  run->add_option("--junit", copt.junit_path, "Also write JUnit XML here");
-  run->add_option("--json", copt.json_path, "Also write results.json here");
-  run->add_option("--html", copt.html_path, "Also write report.html here");
+  add_report_options(run, report_args, copt);
   run->add_option("--jobs,-j", copt.jobs, "Stations used at once (default: all)");
   run->add_option("--repeat", copt.repeat, "Run each scenario N times")->check(CLI::Range(1, 1000));
   static std::vector<std::string> var_args;
@@ -223,6 +212,32 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       exit_code = kUsage;
       return;
     }
+    for (const auto& v : var_args) {
+      auto eq = v.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "rig: bad --var '" << v << "': expected NAME=VALUE\n";
+        exit_code = kUsage;
+        return;
+      }
+      const std::string name = v.substr(0, eq);
+      if (!loaded.bench->variables.count(name)) {
+        std::string names;
+        for (const auto& kv : loaded.bench->variables)
+          names += (names.empty() ? "" : ", ") + kv.first;
+        std::cerr << "rig: --var " << name << ": bench '" << loaded.bench->name
+                  << "' has no such variable (its variables: " << (names.empty() ? "none" : names)
+                  << ")\n";
+        exit_code = kUsage;
+        return;
+      }
+      copt.overrides[name] = v.substr(eq + 1);
+    }
+    bool nothing_to_rerun = false;
+    if (int rc = prepare_rerun(report_args, loaded.selected, copt, &nothing_to_rerun);
+        rc != kPassed || nothing_to_rerun) {
+      exit_code = rc;
+      return;
+    }
     if (dry_run) {
       std::cout << "bench " << loaded.bench->name << ": " << loaded.bench->stations.size()
                 << " station(s), time_scale " << loaded.bench->time_scale << "\n";
@@ -232,29 +247,11 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       exit_code = kPassed;
       return;
     }
-    // Reports folder and the reports/latest link.
-    bool default_out = out_dir.empty();
-    copt.out_dir = default_out ? (fs::path("reports") / timestamp_dir()).string() : out_dir;
-    std::error_code ec;
-    fs::create_directories(copt.out_dir, ec);
-    if (ec) {
-      std::cerr << "rig: cannot create " << copt.out_dir << ": " << ec.message() << "\n";
-      exit_code = kUsage;
+    // The report folder, locked for this run; reports/latest moves when the reports are written.
+    report::OutLock out_lock;
+    if (int rc = prepare_reports(report_args, copt, out_lock); rc != kPassed) {
+      exit_code = rc;
       return;
-    }
-    if (default_out) {
-      fs::path latest = fs::path("reports") / "latest";
-      fs::remove(latest, ec);
-      fs::create_directory_symlink(fs::path(copt.out_dir).filename(), latest, ec);
-    }
-    for (const auto& v : var_args) {
-      auto eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        std::cerr << "rig: bad --var '" << v << "': expected NAME=VALUE\n";
-        exit_code = kUsage;
-        return;
-      }
-      copt.overrides[v.substr(0, eq)] = v.substr(eq + 1);
     }
     copt.shard = sel.shard;
     copt.interactive = ::isatty(STDIN_FILENO) != 0;
@@ -269,7 +266,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       std::snprintf(line, sizeof line, "[%*d/%d] %s %-44s %-8s %6.2fs", total >= 100 ? 3 : 2,
                     done, total, status_word(r.status), r.id.c_str(), r.station.c_str(),
                     r.duration_ms / 1000.0);
-      std::cout << line << "\n";
+      std::cout << line;
+      if (r.attempt > 1) std::cout << "  attempt " << r.attempt;
+      std::cout << "\n";
       if (r.status == report::Status::fail || r.status == report::Status::error) {
         std::cout << "        " << r.message << "\n";
       }
@@ -281,10 +280,8 @@ void add_run_commands(CLI::App& app, int& exit_code) {
               << " scenario(s), reports in " << copt.out_dir << "\n" << std::flush;
     std::string err = controller.up();
     if (!err.empty()) {
+      // Nothing can run; the reports still say so, scenario by scenario.
       std::cerr << "rig: " << err << "\n";
-      controller.down();
-      exit_code = controller.interrupted() ? kInterrupted : kInfrastructure;
-      return;
     }
     report::RunResult result = controller.run(loaded.selected);
     std::size_t controller_station_count = controller.stations().size();
@@ -293,13 +290,18 @@ void add_run_commands(CLI::App& app, int& exit_code) {
     // Peak memory of the controller itself (children excluded): DESIGN's 20 MB target.
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    std::cout << "\n" << c.total() << " scenario(s): " << c.pass << " passed, " << c.fail
-              << " failed, " << c.error << " errors, " << c.skipped << " skipped in "
-              << static_cast<int>(result.duration_ms / 100) / 10.0 << "s on "
+    std::cout << "\n"
+              << c.total() << " scenario(s): " << c.pass << " passed, " << c.fail << " failed, "
+              << c.error << " errors, " << c.skipped << " skipped";
+    if (c.flaky > 0) std::cout << ", " << c.flaky << " flaky";
+    if (c.attempts != c.total()) std::cout << " (" << c.attempts << " attempts)";
+    std::cout << " in " << static_cast<int>(result.duration_ms / 100) / 10.0 << "s on "
               << controller_station_count << " station(s); controller peak RSS "
-              << usage.ru_maxrss / 1024 << " MB\n"
-              << "reports: " << copt.out_dir << "/results.json, " << copt.out_dir << "/junit.xml\n";
-    exit_code = controller.interrupted() ? kInterrupted : result.exit_code();
+              << usage.ru_maxrss / 1024 << " MB\n";
+    int run_exit = controller.interrupted() ? kInterrupted
+                   : !err.empty()           ? kInfrastructure
+                                            : result.exit_code();
+    exit_code = finish_run_reports(report_args, copt, controller, run_exit);
   });
 
   // ---- rig validate

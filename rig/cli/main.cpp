@@ -19,6 +19,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   // A peer that hangs up must not kill the controller; writes report it instead.
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) makes a report write fail with EFBIG, reported as such,
+  // instead of killing the run.
+  signal(SIGXFSZ, SIG_IGN);
 
   int exit_code = rig::cli::kPassed;
   rig::cli::add_ports_command(app, exit_code);

@@ -15,7 +15,10 @@
 
 #include "rig/engine/plan.h"
 #include "rig/engine/runner.h"
-#include "rig/report/html.h"
+#include "rig/report/history.h"
+#include "rig/report/journal.h"
+#include "rig/report/provenance.h"
+#include "rig/report/render.h"
 
 namespace rig::engine {
 
@@ -78,6 +81,12 @@ std::vector<Station*> Controller::stations() {
 }
 
 std::string Controller::up() {
+  std::string err = bring_up();
+  bench_error_ = err;
+  return err;
+}
+
+std::string Controller::bring_up() {
   auto note = [&](const std::string& s) {
     if (opt_.on_note) opt_.on_note(s);
   };
@@ -168,6 +177,7 @@ std::string Controller::up() {
     } else {
       note(errors[i]);
       station_errors_.push_back(errors[i]);
+      station_error_by_name_[candidates[i]->name()] = errors[i];
       candidates[i]->down();
     }
   }
@@ -198,37 +208,137 @@ void Controller::interrupt() {
   for (auto& s : stations_) s->timeline()->interrupt();
 }
 
-void Controller::write_reports(const report::RunResult& result) {
-  std::lock_guard<std::mutex> lock(report_mu_);
-  std::string json_path = opt_.json_path;
-  std::string junit_path = opt_.junit_path;
-  std::string html_path = opt_.html_path;
-  if (!opt_.out_dir.empty()) {
-    if (json_path.empty()) json_path = (fs::path(opt_.out_dir) / "results.json").string();
-    if (junit_path.empty()) junit_path = (fs::path(opt_.out_dir) / "junit.xml").string();
-    if (html_path.empty()) html_path = (fs::path(opt_.out_dir) / "report.html").string();
+namespace {
+
+// The firmware version the terminal reported in its last STATUS (the engine sends STATUS or
+// RESET, answered by STATUS, when it puts the station back after every scenario).
+std::string terminal_version(const nlohmann::json& timeline) {
+  std::string version;
+  for (const auto& e : timeline) {
+    if (e.value("kind", "") != "status") continue;
+    const nlohmann::json& f = e.value("fields", nlohmann::json::object());
+    if (f.is_object() && f.contains("version") && f["version"].is_string()) {
+      version = f["version"].get<std::string>();
+    }
   }
-  if (!json_path.empty()) report::write_atomically(json_path, report::to_json_text(result));
-  if (!junit_path.empty()) report::write_atomically(junit_path, report::to_junit(result));
-  if (!html_path.empty()) report::write_atomically(html_path, report::to_html(result));
+  return version;
+}
+
+report::ScenarioResult not_run(const scenario::Scenario& sc, int attempt, report::Status status,
+                               const std::string& why) {
+  report::ScenarioResult r;
+  r.id = sc.id();
+  r.name = sc.name;
+  r.family = sc.family;
+  r.file = sc.file;
+  r.tags = sc.tags;
+  r.attempt = attempt;
+  r.started_at = report::utc_now_iso8601();
+  r.status = status;
+  r.message = why;
+  return r;
+}
+
+report::ScenarioResult summary_of(const report::ScenarioResult& full) {
+  report::ScenarioResult s = full;
+  s.steps.clear();
+  s.checks.clear();
+  s.faults = nlohmann::json::array();
+  s.transcript = nlohmann::json::array();
+  s.timeline = nlohmann::json::array();
+  return s;
+}
+
+}  // namespace
+
+report::RunResult Controller::header(const std::vector<scenario::Scenario>& scenarios) const {
+  report::RunResult r;
+  r.run_id = fs::path(run_dir_.empty() ? "posrig-run" : run_dir_).filename().string();
+  r.rig_version = POSRIG_VERSION_STRING;
+  r.bench_name = bench_.name;
+  r.bench_file = bench_.file;
+  r.host = report::host_name();
+  r.started_at = report::utc_now_iso8601();
+  r.shard = opt_.shard;
+  for (const auto& [k, v] : bench_.variables) {
+    r.variables[k] = opt_.overrides.count(k) ? opt_.overrides.at(k) : v;
+  }
+  r.overrides = opt_.overrides;
+  if (r.variables.count("seed")) r.seed = r.variables.at("seed");
+  if (!scenarios.empty()) {
+    report::GitInfo git = report::git_info(scenarios.front().file);
+    r.git_commit = git.commit;
+    r.git_branch = git.branch;
+  }
+  r.rerun_of = opt_.rerun_of;
+  r.bench_error = bench_error_;
+  for (const auto& st : bench_.stations) {
+    auto e = station_error_by_name_.find(st.name);
+    r.stations.push_back({st.name, st.terminal.driver, st.terminal.link,
+                          e == station_error_by_name_.end() ? "" : e->second});
+  }
+  return r;
 }
 
 report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenarios) {
-  report::RunResult result;
-  result.run_id = fs::path(run_dir_).filename().string();
-  result.rig_version = POSRIG_VERSION_STRING;
-  result.bench_name = bench_.name;
-  result.bench_file = bench_.file;
-  result.started_at = report::utc_now_iso8601();
-  result.shard = opt_.shard;
+  report::RunResult result = header(scenarios);
   auto start = Clock::now();
 
-  std::deque<const scenario::Scenario*> queue;
+  // The attempts to make: each scenario `repeat` times, numbered on from its earlier attempts.
+  struct Item {
+    const scenario::Scenario* sc;
+    int attempt;
+  };
+  std::deque<Item> queue;
+  std::vector<report::PlannedAttempt> planned;
   for (int r = 0; r < std::max(1, opt_.repeat); ++r) {
-    for (const auto& s : scenarios) queue.push_back(&s);
+    for (const auto& s : scenarios) {
+      auto before = opt_.attempts_before.find(s.id());
+      int attempt = (before == opt_.attempts_before.end() ? 0 : before->second) + r + 1;
+      queue.push_back({&s, attempt});
+      planned.push_back({s.id(), attempt, s.name, s.family, s.file, s.tags});
+    }
   }
   const int total = static_cast<int>(queue.size());
-  std::mutex mu;
+
+  // The journal: created before anything runs, one line per finished attempt.
+  std::unique_ptr<report::Journal> journal;
+  std::string journal_path;
+  if (!opt_.out_dir.empty()) {
+    journal_path = (fs::path(opt_.out_dir) / "journal.jsonl").string();
+    try {
+      journal = std::make_unique<report::Journal>(journal_path, result, planned);
+    } catch (const std::exception& e) {
+      report_errors_.push_back(e.what());
+      if (opt_.on_note) opt_.on_note(e.what());
+    }
+  }
+  std::mutex journal_mu;  // guards `unjournaled` only
+  std::vector<report::ScenarioResult> unjournaled;
+  // Appends to the journal (its own lock, not the scheduler's); an attempt that cannot be
+  // written is kept and tried again at the end.
+  // Without a journal (no report folder, or it could not be made) the results stay in memory
+  // whole when someone will read them: Python, or the report copies.
+  const bool whole = !journal && (opt_.keep_timelines || !journal_path.empty());
+  auto record = [&](const report::ScenarioResult& r) {
+    if (!journal) return;
+    try {
+      journal->append(r);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(journal_mu);
+      if (unjournaled.empty() && opt_.on_note) opt_.on_note(e.what());
+      if (unjournaled.empty()) report_errors_.push_back(e.what());
+      unjournaled.push_back(r);
+    }
+  };
+  // Attempts carried from the run being rerun come first.
+  for (auto r : opt_.carried) {
+    if (r.run_id.empty()) r.run_id = opt_.rerun_of;
+    record(r);
+    result.scenarios.push_back(whole ? r : summary_of(r));
+  }
+
+  std::mutex mu;  // the scheduler: queue, counters, result list
   int done = 0;
   bool stop = false;
 
@@ -238,23 +348,17 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   ropt.run_tag = result.run_id.substr(result.run_id.size() > 6 ? result.run_id.size() - 6 : 0);
   ropt.scope_ids = true;  // scenario files: ids are names local to a scenario run
 
-  auto finish = [&](report::ScenarioResult r) {
+  auto finish = [&](report::ScenarioResult r, int attempt) {
+    r.attempt = attempt;
+    r.run_id = result.run_id;
+    r.terminal_version = terminal_version(r.timeline);
+    record(r);  // outside the scheduler lock: fsync per scenario does not hold up the others
     std::lock_guard<std::mutex> lock(mu);
     ++done;
-    if (opt_.fail_fast && (r.status == report::Status::fail || r.status == report::Status::error)) stop = true;
-    const bool keep = opt_.keep_timelines || r.status == report::Status::fail ||
-                      r.status == report::Status::error;  // report.html shows their timelines
-    result.scenarios.push_back(std::move(r));
-    if (!keep) report::compact(result.scenarios.back());
-    result.ended_at = report::utc_now_iso8601();
-    result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    result.interrupted = interrupted_;
-    // Finished scenarios survive a crash of the controller.
-    try {
-      write_reports(result);
-    } catch (const std::exception& e) {
-      if (opt_.on_note) opt_.on_note(e.what());
+    if (opt_.fail_fast && (r.status == report::Status::fail || r.status == report::Status::error)) {
+      stop = true;
     }
+    result.scenarios.push_back(whole ? std::move(r) : summary_of(r));
     if (opt_.on_result) opt_.on_result(result.scenarios.back(), done, total);
   };
 
@@ -267,72 +371,117 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   auto can_run = [](const Station& st, const scenario::Scenario& sc) {
     return unmet_need(sc, st.terminal().capabilities(), st.terminal().driver_name()).empty();
   };
-  auto take_for = [&](const Station& st) -> const scenario::Scenario* {
+  auto take_for = [&](const Station& st, Item* item) {
     for (auto it = queue.begin(); it != queue.end(); ++it) {
-      bool here = can_run(st, **it);
+      bool here = can_run(st, *it->sc);
       bool elsewhere = false;
       for (const Station* other : used) {
-        if (!here && other != &st && other->trouble().empty() && can_run(*other, **it)) {
+        if (!here && other != &st && other->trouble().empty() && can_run(*other, *it->sc)) {
           elsewhere = true;
         }
       }
       if (here || !elsewhere) {
-        const scenario::Scenario* sc = *it;
+        *item = *it;
         queue.erase(it);
-        return sc;
+        return true;
       }
     }
-    return nullptr;
+    return false;
   };
   std::vector<std::thread> workers;
   for (Station* st : used) {
     workers.emplace_back([&, st] {
       for (;;) {
-        const scenario::Scenario* sc = nullptr;
+        Item item{nullptr, 0};
         {
           std::lock_guard<std::mutex> lock(mu);
           if (queue.empty() || stop || interrupted_) return;
           // A station in trouble leaves the rest to the others.
           if (!st->trouble().empty()) return;
-          sc = take_for(*st);
-          if (!sc) return;  // what is left needs another station's driver
+          if (!take_for(*st, &item)) return;  // what is left needs another station's driver
         }
-        finish(run_scenario(*st, *sc, ropt));
+        finish(run_scenario(*st, *item.sc, ropt), item.attempt);
       }
     });
   }
   for (auto& t : workers) t.join();
 
   // What no station could run: skipped after an interrupt or --fail-fast, else an error.
-  std::string why;
+  std::string why = bench_error_;
   for (const auto& e : station_errors_) why += (why.empty() ? "" : "; ") + e;
   for (auto& s : stations_) {
-    if (!s->trouble().empty()) why += (why.empty() ? "" : "; ") + ("station " + s->name() + ": " + s->trouble());
+    if (!s->trouble().empty()) {
+      why += (why.empty() ? "" : "; ") + ("station " + s->name() + ": " + s->trouble());
+    }
   }
   while (!queue.empty()) {
-    const scenario::Scenario* sc = queue.front();
+    Item item = queue.front();
     queue.pop_front();
-    report::ScenarioResult r;
-    r.id = sc->id();
-    r.name = sc->name;
-    r.family = sc->family;
-    r.file = sc->file;
-    r.tags = sc->tags;
-    r.started_at = report::utc_now_iso8601();
     if (interrupted_ || stop) {
-      r.status = report::Status::skipped;
-      r.message = interrupted_ ? "interrupted before it ran" : "not run (--fail-fast)";
+      finish(not_run(*item.sc, item.attempt, report::Status::skipped,
+                     interrupted_ ? "not run: interrupted before it ran" : "not run (--fail-fast)"),
+             item.attempt);
     } else {
-      r.status = report::Status::error;
-      r.message = "no station could run it: " + why;
+      finish(
+          not_run(*item.sc, item.attempt, report::Status::error, "no station could run it: " + why),
+          item.attempt);
     }
-    finish(std::move(r));
   }
   result.ended_at = report::utc_now_iso8601();
   result.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   result.interrupted = interrupted_;
-  write_reports(result);
+  if (journal) {
+    // Attempts that could not be written when they finished: once more now.
+    std::vector<report::ScenarioResult> pending;
+    pending.swap(unjournaled);
+    for (const auto& r : pending) record(r);
+    if (!unjournaled.empty()) {
+      report_errors_.push_back(std::to_string(unjournaled.size()) +
+                               " finished scenario(s) are missing from the journal " +
+                               journal_path + " (shown on the console only)");
+    }
+    try {
+      journal->finish(result);
+    } catch (const std::exception& e) {
+      report_errors_.push_back(e.what());
+    }
+  }
+  finish_reports(result, journal ? journal_path : "");
+  result.judge();
   return result;
+}
+
+void Controller::finish_reports(report::RunResult& result, const std::string& journal_path) {
+  report::Outputs out;
+  out.dir = opt_.out_dir;
+  out.json_copy = opt_.json_path;
+  out.junit_copy = opt_.junit_path;
+  out.html_copy = opt_.html_path;
+  out.allure_dir = opt_.allure_dir;
+  if (!journal_path.empty()) {
+    // The reports come from the journal, one attempt at a time (never every timeline at
+    // once), and so do the results returned: the same attempts in the same order.
+    try {
+      report::RunResult journaled = report::read_journal(journal_path);
+      result = std::move(journaled);
+      if (opt_.keep_timelines) {
+        for (std::size_t i = 0; i < result.scenarios.size(); ++i) {
+          result.scenarios[i] = result.detail(i);
+        }
+        result.loader = nullptr;
+      }
+    } catch (const std::exception& e) {
+      report_errors_.push_back(e.what());
+    }
+  }
+  for (auto& p : report::render_reports(result, out)) report_errors_.push_back(std::move(p));
+  if (!opt_.history_path.empty()) {
+    try {
+      report::record_history(opt_.history_path, result, opt_.out_dir);
+    } catch (const std::exception& e) {
+      report_errors_.push_back("history: " + std::string(e.what()));
+    }
+  }
 }
 
 }  // namespace rig::engine

@@ -21,19 +21,29 @@ namespace rig::engine {
 struct ControllerOptions {
   int jobs = 0;                 // stations used at once; 0 = all
   bool fail_fast = false;       // stop after the first fail or error
-  int repeat = 1;               // run each scenario this many times
-  std::string out_dir;          // where results.json / junit.xml go ("" = none)
-  std::string junit_path;       // override of out_dir/junit.xml
-  std::string json_path;        // override of out_dir/results.json
-  std::string html_path;        // override of out_dir/report.html
+  int repeat = 1;               // run each scenario this many times (attempts 1..N)
+  // Report folder: the journal (journal.jsonl) while the run runs, then results.json,
+  // junit.xml and report.html rendered from it ("" = no folder: results stay in memory).
+  std::string out_dir;
+  std::string junit_path;  // copies of the reports elsewhere (--junit/--json/--html)
+  std::string json_path;
+  std::string html_path;
+  std::string allure_dir;       // --allure DIR: Allure results
+  std::string history_path;     // run history database ("" = not recorded)
   std::string shard;            // "K/N", recorded in the results
   bool interactive = false;     // an operator can answer manual fixtures
-  // false (the CLI): a scenario that passed is kept as its results.json text once finished
-  // (report::compact), so that memory does not grow with every timeline of a long run. true
-  // (Python): the returned results keep every timeline as objects.
+  // false (the CLI): run() returns summaries of the attempts (the records are in the journal),
+  // so that memory does not grow with every timeline of a long run. true (Python): the
+  // returned results keep every timeline.
   bool keep_timelines = false;
   // `--var NAME=VALUE`: overrides of the bench's variables.
   std::map<std::string, std::string> overrides;
+  // --rerun-failed: the run whose failures are run again, the attempts of those scenarios it
+  // holds (carried into this run's results, so that a pass now shows as flaky), and the
+  // attempt number each scenario continues from.
+  std::string rerun_of;
+  std::vector<report::ScenarioResult> carried;
+  std::map<std::string, int> attempts_before;
   std::chrono::milliseconds up_timeout{20000};
   // Folder of vterm/vhost for ${rig_dir}; empty: the folder of the running executable.
   std::string rig_dir;
@@ -50,12 +60,18 @@ class Controller {
 
   // Starts the bench's services, then brings every station up. A station that cannot come up
   // is kept aside with its reason (its scenarios go to the others; with none left they end as
-  // `error`). Returns "" or, when nothing at all could come up, the reason.
+  // `error`). Returns "" or, when nothing at all could come up, the reason (run() then reports
+  // every scenario as an error with it).
   std::string up();
   void down();
 
-  // Runs the scenarios and returns the results (also written to out_dir as they finish).
+  // Runs the scenarios: each finished attempt goes to the journal in out_dir at once; at the
+  // end the reports are rendered from the journal (report_errors() says what could not be
+  // written) and the run is added to the history. Returns the results (summaries unless
+  // keep_timelines).
   report::RunResult run(const std::vector<scenario::Scenario>& scenarios);
+  // Report files, journal lines or history that could not be written (exit code 3).
+  const std::vector<std::string>& report_errors() const { return report_errors_; }
 
   // From the signal thread: stop waiting, put faults back, write what is done, return.
   void interrupt();
@@ -69,7 +85,11 @@ class Controller {
   const std::string& run_dir() const { return run_dir_; }
 
  private:
-  void write_reports(const report::RunResult& result);
+  std::string bring_up();
+  // The run's header: bench, variables, stations, provenance.
+  report::RunResult header(const std::vector<scenario::Scenario>& scenarios) const;
+  // Renders the reports and records the history at the end of run().
+  void finish_reports(report::RunResult& result, const std::string& journal_path);
 
   bench::Bench bench_;
   ControllerOptions opt_;
@@ -79,6 +99,9 @@ class Controller {
   std::vector<std::unique_ptr<process::Child>> services_;
   std::vector<std::unique_ptr<Station>> stations_;
   std::vector<std::string> station_errors_;
+  std::map<std::string, std::string> station_error_by_name_;
+  std::string bench_error_;
+  std::vector<std::string> report_errors_;
   std::vector<int> lock_fds_;
   std::atomic<bool> interrupted_{false};
   std::mutex report_mu_;

@@ -1,24 +1,28 @@
 #include "rig/report/results.h"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "rig/report/text.h"
 
-#include <cerrno>
-#include <cstring>
 #include <ctime>
-#include <filesystem>
-#include <sstream>
+#include <ostream>
+#include <set>
 #include <stdexcept>
 
 namespace rig::report {
 
+using nlohmann::json;
+
 const char* to_string(Status s) {
   switch (s) {
-    case Status::pass: return "pass";
-    case Status::fail: return "fail";
-    case Status::error: return "error";
-    case Status::skipped: return "skipped";
-    case Status::flaky: return "flaky";
+    case Status::pass:
+      return "pass";
+    case Status::fail:
+      return "fail";
+    case Status::error:
+      return "error";
+    case Status::skipped:
+      return "skipped";
+    case Status::flaky:
+      return "flaky";
   }
   return "?";
 }
@@ -30,15 +34,62 @@ std::optional<Status> status_from_string(const std::string& s) {
   return std::nullopt;
 }
 
+Status outcome_of(const std::vector<Status>& attempts) {
+  bool passed = false, failed = false, errored = false;
+  for (Status s : attempts) {
+    passed = passed || s == Status::pass || s == Status::flaky;
+    failed = failed || s == Status::fail || s == Status::flaky;
+    errored = errored || s == Status::error;
+  }
+  if (passed && (failed || errored)) return Status::flaky;
+  if (passed) return Status::pass;
+  if (failed) return Status::fail;
+  if (errored) return Status::error;
+  return Status::skipped;
+}
+
+ScenarioResult RunResult::detail(std::size_t i) const {
+  if (!loader) return scenarios.at(i);
+  ScenarioResult full = loader(i);
+  // The judged fields live on the summaries.
+  full.attempts = scenarios.at(i).attempts;
+  full.outcome = scenarios.at(i).outcome;
+  if (full.run_id.empty()) full.run_id = scenarios.at(i).run_id;
+  return full;
+}
+
+void RunResult::judge() {
+  std::map<std::string, std::vector<Status>> by_id;
+  for (const auto& s : scenarios) by_id[s.id].push_back(s.status);
+  for (auto& s : scenarios) {
+    const auto& all = by_id[s.id];
+    s.attempts = static_cast<int>(all.size());
+    s.outcome = outcome_of(all);
+  }
+}
+
 RunResult::Counts RunResult::counts() const {
+  std::map<std::string, std::vector<Status>> by_id;
+  for (const auto& s : scenarios) by_id[s.id].push_back(s.status);
   Counts c;
-  for (const auto& s : scenarios) {
-    switch (s.status) {
-      case Status::pass: ++c.pass; break;
-      case Status::fail: ++c.fail; break;
-      case Status::error: ++c.error; break;
-      case Status::skipped: ++c.skipped; break;
-      case Status::flaky: ++c.flaky; break;
+  c.attempts = static_cast<int>(scenarios.size());
+  for (const auto& [id, all] : by_id) {
+    switch (outcome_of(all)) {
+      case Status::pass:
+        ++c.pass;
+        break;
+      case Status::fail:
+        ++c.fail;
+        break;
+      case Status::error:
+        ++c.error;
+        break;
+      case Status::skipped:
+        ++c.skipped;
+        break;
+      case Status::flaky:
+        ++c.flaky;
+        break;
     }
   }
   return c;
@@ -51,17 +102,23 @@ int RunResult::exit_code() const {
   return 0;
 }
 
-void compact(ScenarioResult& s) {
-  if (!s.json_text.empty()) return;
-  s.json_text = to_json(s).dump(1);
-  s.faults = nlohmann::json::array();
-  s.transcript = nlohmann::json::array();
-  s.timeline = nlohmann::json::array();
+std::map<std::string, std::string> terminal_versions(const RunResult& r) {
+  std::map<std::string, std::set<std::string>> seen;
+  for (const auto& s : r.scenarios) {
+    if (!s.terminal_version.empty() && !s.station.empty())
+      seen[s.station].insert(s.terminal_version);
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [station, versions] : seen) {
+    std::string text;
+    for (const auto& v : versions) text += (text.empty() ? "" : ", ") + v;
+    out[station] = text;
+  }
+  return out;
 }
 
-nlohmann::json to_json(const ScenarioResult& s) {
-  if (!s.json_text.empty()) return nlohmann::json::parse(s.json_text);
-  nlohmann::json steps = nlohmann::json::array();
+json to_json(const ScenarioResult& s) {
+  json steps = json::array();
   for (const auto& st : s.steps) {
     steps.push_back({{"where", st.where},
                      {"name", st.name},
@@ -71,7 +128,7 @@ nlohmann::json to_json(const ScenarioResult& s) {
                      {"ok", st.ok},
                      {"message", st.message}});
   }
-  nlohmann::json checks = nlohmann::json::array();
+  json checks = json::array();
   for (const auto& c : s.checks) {
     checks.push_back({{"where", c.where},
                       {"what", c.what},
@@ -86,11 +143,13 @@ nlohmann::json to_json(const ScenarioResult& s) {
           {"file", s.file},
           {"tags", s.tags},
           {"station", s.station},
+          {"attempt", s.attempt},
           {"status", to_string(s.status)},
-          {"attempts", s.attempts},
+          {"run_id", s.run_id},
           {"message", s.message},
           {"started_at", s.started_at},
           {"duration_ms", s.duration_ms},
+          {"terminal_version", s.terminal_version},
           {"steps", steps},
           {"checks", checks},
           {"faults", s.faults},
@@ -98,230 +157,187 @@ nlohmann::json to_json(const ScenarioResult& s) {
           {"timeline", s.timeline}};
 }
 
-namespace {
+ScenarioResult scenario_from_json(const json& sj) {
+  if (!sj.is_object()) throw std::runtime_error("a scenario entry is not an object");
+  ScenarioResult s;
+  s.id = sj.value("id", "");
+  if (s.id.empty()) throw std::runtime_error("a scenario entry has no id");
+  s.name = sj.value("name", "");
+  s.family = sj.value("family", "");
+  s.file = sj.value("file", "");
+  s.tags = sj.value("tags", std::vector<std::string>{});
+  s.station = sj.value("station", "");
+  s.attempt = sj.value("attempt", 1);
+  if (s.attempt < 1) throw std::runtime_error("scenario " + s.id + ": attempt must be 1 or more");
+  auto st = status_from_string(sj.value("status", ""));
+  if (!st) throw std::runtime_error("scenario " + s.id + ": unknown status");
+  s.status = *st;
+  s.outcome = s.status;
+  s.run_id = sj.value("run_id", "");
+  s.message = sj.value("message", "");
+  s.started_at = sj.value("started_at", "");
+  s.duration_ms = sj.value("duration_ms", 0.0);
+  s.terminal_version = sj.value("terminal_version", "");
+  for (const auto& stj : sj.value("steps", json::array())) {
+    s.steps.push_back({stj.value("where", ""), stj.value("name", ""), stj.value("summary", ""),
+                       stj.value("start_ms", 0.0), stj.value("end_ms", 0.0), stj.value("ok", true),
+                       stj.value("message", "")});
+  }
+  for (const auto& cj : sj.value("checks", json::array())) {
+    s.checks.push_back({cj.value("where", ""), cj.value("what", ""), cj.value("passed", false),
+                        cj.value("expected", ""), cj.value("actual", ""), cj.value("at_ms", 0.0)});
+  }
+  s.faults = sj.value("faults", json::array());
+  s.transcript = sj.value("transcript", json::array());
+  s.timeline = sj.value("timeline", json::array());
+  return s;
+}
 
-// results.json without its scenarios.
-nlohmann::json document_head(const RunResult& r) {
-  RunResult::Counts c = r.counts();
+json header_json(const RunResult& r) {
+  json stations = json::array();
+  for (const auto& st : r.stations) {
+    stations.push_back(
+        {{"name", st.name}, {"driver", st.driver}, {"link", st.link}, {"error", st.error}});
+  }
   return {{"schema", "posrig.results"},
           {"schema_version", kSchemaVersion},
           {"run_id", r.run_id},
           {"rig_version", r.rig_version},
           {"bench", {{"name", r.bench_name}, {"file", r.bench_file}}},
+          {"host", r.host},
           {"started_at", r.started_at},
           {"ended_at", r.ended_at},
           {"duration_ms", r.duration_ms},
           {"interrupted", r.interrupted},
+          {"incomplete", r.incomplete},
           {"shard", r.shard},
-          {"summary",
-           {{"total", c.total()},
-            {"pass", c.pass},
-            {"fail", c.fail},
-            {"error", c.error},
-            {"skipped", c.skipped},
-            {"flaky", c.flaky}}}};
+          {"variables", r.variables},
+          {"overrides", r.overrides},
+          {"seed", r.seed},
+          {"git", {{"commit", r.git_commit}, {"branch", r.git_branch}}},
+          {"rerun_of", r.rerun_of},
+          {"merged_from", r.merged_from},
+          {"bench_error", r.bench_error},
+          {"stations", stations}};
 }
 
-}  // namespace
-
-nlohmann::json to_json(const RunResult& r) {
-  nlohmann::json doc = document_head(r);
-  nlohmann::json scenarios = nlohmann::json::array();
-  for (const auto& s : r.scenarios) scenarios.push_back(to_json(s));
-  doc["scenarios"] = std::move(scenarios);
-  return doc;
-}
-
-std::string to_json_text(const RunResult& r) {
-  // The document without its scenarios, then the scenarios' texts spliced in where a
-  // placeholder stands (a string no scenario text can contain: JSON escapes control bytes).
-  nlohmann::json doc = document_head(r);
-  const std::string placeholder = "\x01scenarios\x01";
-  doc["scenarios"] = placeholder;
-  std::string text = doc.dump(1) + "\n";
-  std::string list = "[";
-  for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
-    const ScenarioResult& s = r.scenarios[i];
-    list += i ? ",\n" : "\n";
-    list += s.json_text.empty() ? to_json(s).dump(1) : s.json_text;
-  }
-  list += r.scenarios.empty() ? "]" : "\n]";
-  const std::string quoted = nlohmann::json(placeholder).dump();
-  text.replace(text.find(quoted), quoted.size(), list);
-  return text;
-}
-
-RunResult run_from_json(const nlohmann::json& j) {
-  if (j.value("schema", "") != "posrig.results") {
-    throw std::runtime_error("not a posrig results document (schema is not \"posrig.results\")");
-  }
-  int version = j.value("schema_version", 0);
-  if (version != kSchemaVersion) {
-    throw std::runtime_error("results schema_version " + std::to_string(version) +
-                             " is not supported (this rig reads " +
-                             std::to_string(kSchemaVersion) + ")");
-  }
-  RunResult r;
+void read_header(const json& j, RunResult& r) {
   r.run_id = j.value("run_id", "");
   r.rig_version = j.value("rig_version", "");
-  r.bench_name = j["bench"].value("name", "");
-  r.bench_file = j["bench"].value("file", "");
+  json bench = j.value("bench", json::object());
+  r.bench_name = bench.value("name", "");
+  r.bench_file = bench.value("file", "");
+  r.host = j.value("host", "");
   r.started_at = j.value("started_at", "");
   r.ended_at = j.value("ended_at", "");
   r.duration_ms = j.value("duration_ms", 0.0);
   r.interrupted = j.value("interrupted", false);
+  r.incomplete = j.value("incomplete", false);
   r.shard = j.value("shard", "");
-  for (const auto& sj : j.at("scenarios")) {
-    ScenarioResult s;
-    s.id = sj.value("id", "");
-    s.name = sj.value("name", "");
-    s.family = sj.value("family", "");
-    s.file = sj.value("file", "");
-    s.tags = sj.value("tags", std::vector<std::string>{});
-    s.station = sj.value("station", "");
-    auto st = status_from_string(sj.value("status", ""));
-    if (!st) throw std::runtime_error("scenario " + s.id + ": unknown status");
-    s.status = *st;
-    s.attempts = sj.value("attempts", 0);
-    s.message = sj.value("message", "");
-    s.started_at = sj.value("started_at", "");
-    s.duration_ms = sj.value("duration_ms", 0.0);
-    for (const auto& stj : sj.value("steps", nlohmann::json::array())) {
-      s.steps.push_back({stj.value("where", ""), stj.value("name", ""), stj.value("summary", ""),
-                         stj.value("start_ms", 0.0), stj.value("end_ms", 0.0),
-                         stj.value("ok", true), stj.value("message", "")});
-    }
-    for (const auto& cj : sj.value("checks", nlohmann::json::array())) {
-      s.checks.push_back({cj.value("where", ""), cj.value("what", ""), cj.value("passed", false),
-                          cj.value("expected", ""), cj.value("actual", ""),
-                          cj.value("at_ms", 0.0)});
-    }
-    s.faults = sj.value("faults", nlohmann::json::array());
-    s.transcript = sj.value("transcript", nlohmann::json::array());
-    s.timeline = sj.value("timeline", nlohmann::json::array());
-    r.scenarios.push_back(std::move(s));
+  r.variables = j.value("variables", std::map<std::string, std::string>{});
+  r.overrides = j.value("overrides", std::map<std::string, std::string>{});
+  r.seed = j.value("seed", "");
+  json git = j.value("git", json::object());
+  r.git_commit = git.value("commit", "");
+  r.git_branch = git.value("branch", "");
+  r.rerun_of = j.value("rerun_of", "");
+  r.merged_from = j.value("merged_from", std::vector<std::string>{});
+  r.bench_error = j.value("bench_error", "");
+  r.stations.clear();
+  for (const auto& sj : j.value("stations", json::array())) {
+    r.stations.push_back({sj.value("name", ""), sj.value("driver", ""), sj.value("link", ""),
+                          sj.value("error", "")});
   }
-  return r;
 }
 
 namespace {
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters even when escaped.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+json summary_json(const RunResult& r) {
+  RunResult::Counts c = r.counts();
+  return {{"total", c.total()},   {"pass", c.pass},   {"fail", c.fail},        {"error", c.error},
+          {"skipped", c.skipped}, {"flaky", c.flaky}, {"attempts", c.attempts}};
 }
 
-std::string seconds(double ms) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(3);
-  o << ms / 1000.0;
-  return o.str();
+json judged(const ScenarioResult& s) {
+  json j = to_json(s);
+  j["attempts"] = s.attempts;
+  j["outcome"] = to_string(s.outcome);
+  return j;
 }
 
 }  // namespace
 
-std::string to_junit(const RunResult& r) {
-  RunResult::Counts c = r.counts();
-  std::ostringstream x;
-  x << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  x << "<testsuites name=\"posrig\" tests=\"" << c.total() << "\" failures=\"" << c.fail
-    << "\" errors=\"" << c.error << "\" skipped=\"" << c.skipped << "\" time=\""
-    << seconds(r.duration_ms) << "\">\n";
-  x << "  <testsuite name=\"" << xml_escape(r.bench_name.empty() ? "posrig" : r.bench_name)
-    << "\" tests=\"" << c.total() << "\" failures=\"" << c.fail << "\" errors=\"" << c.error
-    << "\" skipped=\"" << c.skipped << "\" time=\"" << seconds(r.duration_ms)
-    << "\" timestamp=\"" << xml_escape(r.started_at) << "\">\n";
-  for (const auto& s : r.scenarios) {
-    x << "    <testcase classname=\"" << xml_escape(s.family) << "\" name=\"" << xml_escape(s.name)
-      << "\" file=\"" << xml_escape(s.file) << "\" time=\"" << seconds(s.duration_ms) << "\">\n";
-    switch (s.status) {
-      case Status::fail:
-        x << "      <failure message=\"" << xml_escape(s.message) << "\" type=\"check\">"
-          << xml_escape(s.message) << "</failure>\n";
-        break;
-      case Status::error:
-        x << "      <error message=\"" << xml_escape(s.message) << "\" type=\"infrastructure\">"
-          << xml_escape(s.message) << "</error>\n";
-        break;
-      case Status::skipped:
-        x << "      <skipped message=\"" << xml_escape(s.message) << "\"/>\n";
-        break;
-      case Status::pass:
-      case Status::flaky:
-        break;
-    }
-    x << "      <system-out>station=" << xml_escape(s.station) << " attempts=" << s.attempts
-      << " status=" << to_string(s.status) << "</system-out>\n";
-    x << "    </testcase>\n";
-  }
-  x << "  </testsuite>\n</testsuites>\n";
-  return x.str();
+json to_json(const RunResult& r) {
+  RunResult run = r;
+  run.judge();
+  json doc = header_json(run);
+  doc["summary"] = summary_json(run);
+  json scenarios = json::array();
+  for (std::size_t i = 0; i < run.scenarios.size(); ++i) scenarios.push_back(judged(run.detail(i)));
+  doc["scenarios"] = std::move(scenarios);
+  return doc;
 }
 
-void write_atomically(const std::string& path, const std::string& content) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid())))
-                        .string();
-  auto fail = [&](const char* what) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    throw std::runtime_error("cannot write " + path + ": " + what + ": " + std::strerror(err));
-  };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("open");
-  const char* p = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      fail("write");
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+void write_json(const RunResult& r, std::ostream& out) {
+  // The header, then one attempt at a time (read from the journal when `r` holds summaries):
+  // the document is never held whole. Judging copies the summaries only. The scenarios go
+  // where a placeholder stands.
+  RunResult judged_run = r;
+  judged_run.judge();
+  const RunResult* run = &judged_run;
+  json doc = header_json(*run);
+  doc["summary"] = summary_json(*run);
+  const std::string placeholder = "\x01scenarios\x01";
+  doc["scenarios"] = placeholder;
+  std::string text = dump_safe(doc, 1);
+  const std::string quoted = json(placeholder).dump();
+  std::size_t at = text.find(quoted);
+  out << text.substr(0, at) << "[";
+  for (std::size_t i = 0; i < run->scenarios.size(); ++i) {
+    out << (i ? ",\n" : "\n") << dump_safe(judged(run->detail(i)), 1);
   }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("fsync");
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
+  out << (run->scenarios.empty() ? "]" : "\n]") << text.substr(at + quoted.size()) << "\n";
 }
 
-std::string utc_now_iso8601() {
+RunResult run_from_json(const json& j) {
+  if (!j.is_object() || j.value("schema", "") != "posrig.results") {
+    throw std::runtime_error("not a posrig results document (schema is not \"posrig.results\")");
+  }
+  int version = j.value("schema_version", 0);
+  if (version != 1 && version != kSchemaVersion) {
+    throw std::runtime_error("results schema_version " + std::to_string(version) +
+                             " is not supported (this rig reads 1 and " +
+                             std::to_string(kSchemaVersion) + ")");
+  }
+  RunResult r;
+  read_header(j, r);
+  if (!j.contains("scenarios") || !j.at("scenarios").is_array()) {
+    throw std::runtime_error("results document has no scenarios list");
+  }
+  for (const auto& sj : j.at("scenarios")) {
+    ScenarioResult s = scenario_from_json(sj);
+    if (version == 1) s.attempt = 1;
+    if (s.run_id.empty()) s.run_id = r.run_id;
+    r.scenarios.push_back(std::move(s));
+  }
+  r.judge();
+  return r;
+}
+
+std::string utc_now(const char* format) {
   auto now = std::chrono::system_clock::now();
   std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm tm{};
   ::gmtime_r(&t, &tm);
   char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
+  std::strftime(buf, sizeof buf, format, &tm);
+  char out[64];
   std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms));
   return out;
 }
+
+std::string utc_now_iso8601() { return utc_now("%Y-%m-%dT%H:%M:%S"); }
 
 }  // namespace rig::report

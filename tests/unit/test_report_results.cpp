@@ -1,140 +1,130 @@
-// results.json and junit.xml: content, exit codes, round trip, atomic writing.
+// results.json: outcomes over attempts (flaky), counts and exit codes, round trip, schema
+// versions, streamed writing.
 #include <gtest/gtest.h>
 
-#include <sys/stat.h>
-
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
+#include "report_test_util.h"
 #include "rig/report/results.h"
 
 namespace {
 
-using rig::report::RunResult;
-using rig::report::ScenarioResult;
-using rig::report::Status;
+using namespace report_test;
+using rig::report::outcome_of;
 
-RunResult sample_run() {
-  RunResult r;
-  r.run_id = "20261122-014151";
-  r.rig_version = "0.1.0";
-  r.bench_name = "virtual";
-  r.started_at = "2026-11-22T01:41:51.000Z";
-  ScenarioResult pass;
-  pass.id = "reversal/after-approval";
-  pass.name = "network drops after approval";
-  pass.family = "reversal";
-  pass.status = Status::pass;
-  pass.attempts = 1;
-  pass.duration_ms = 1234.5;
-  pass.checks.push_back({"s.yaml:5:5", "result", true, "status=FAILED", "status=FAILED", 10});
-  ScenarioResult fail = pass;
-  fail.id = "printer/paper-out";
-  fail.family = "printer";
-  fail.name = "paper <out> & \"reload\"";
-  fail.status = Status::fail;
-  fail.message = "s.yaml:9:5: expected event PAPER_OUT within 5s, saw none";
-  ScenarioResult err = pass;
-  err.id = "card/mute";
-  err.family = "card";
-  err.status = Status::error;
-  err.message = "station lane1: /dev/pts/9: open failed: No such file or directory";
-  r.scenarios = {pass, fail, err};
-  return r;
+TEST(Results, OutcomeOverAttempts) {
+  EXPECT_EQ(outcome_of({Status::pass, Status::pass}), Status::pass);
+  EXPECT_EQ(outcome_of({Status::pass, Status::fail}), Status::flaky);
+  EXPECT_EQ(outcome_of({Status::fail, Status::pass}), Status::flaky);
+  EXPECT_EQ(outcome_of({Status::error, Status::pass}), Status::flaky);
+  EXPECT_EQ(outcome_of({Status::fail, Status::error}), Status::fail);
+  EXPECT_EQ(outcome_of({Status::error, Status::error}), Status::error);
+  EXPECT_EQ(outcome_of({Status::skipped, Status::pass}), Status::pass);
+  EXPECT_EQ(outcome_of({Status::skipped, Status::fail}), Status::fail);
+  EXPECT_EQ(outcome_of({Status::skipped}), Status::skipped);
+  EXPECT_EQ(outcome_of({}), Status::skipped);
 }
 
-TEST(Results, CountsAndExitCodes) {
+TEST(Results, CountsScenariosByOutcomeAndExitCodes) {
   RunResult r = sample_run();
   auto c = r.counts();
   EXPECT_EQ(c.pass, 1);
   EXPECT_EQ(c.fail, 1);
   EXPECT_EQ(c.error, 1);
+  EXPECT_EQ(c.skipped, 1);
+  EXPECT_EQ(c.attempts, 4);
   EXPECT_EQ(r.exit_code(), 1);  // a failure outranks an infrastructure error
   r.scenarios.erase(r.scenarios.begin() + 1);
   EXPECT_EQ(r.exit_code(), 3);
-  r.scenarios.pop_back();
+  r.scenarios.erase(r.scenarios.begin() + 1);
   EXPECT_EQ(r.exit_code(), 0);
+
+  // Three attempts of one scenario: one scenario, flaky; flaky does not fail the run.
+  RunResult repeat;
+  repeat.scenarios = {attempt("qr/paid", Status::pass, 1), attempt("qr/paid", Status::fail, 2),
+                      attempt("qr/paid", Status::pass, 3)};
+  c = repeat.counts();
+  EXPECT_EQ(c.total(), 1);
+  EXPECT_EQ(c.flaky, 1);
+  EXPECT_EQ(c.attempts, 3);
+  EXPECT_EQ(repeat.exit_code(), 0);
+  repeat.judge();
+  for (const auto& s : repeat.scenarios) {
+    EXPECT_EQ(s.outcome, Status::flaky);
+    EXPECT_EQ(s.attempts, 3);
+  }
 }
 
-TEST(Results, JsonRoundTrip) {
+TEST(Results, JsonRoundTripKeepsAttemptsAndRunHeader) {
   RunResult r = sample_run();
+  r.scenarios.push_back(attempt("reversal/approval-lost", Status::pass, 2));
+  r.scenarios.back().run_id = "posrig-run-rerun1";
   nlohmann::json j = rig::report::to_json(r);
-  EXPECT_EQ(j["schema_version"], 1);
-  EXPECT_EQ(j["summary"]["total"], 3);
-  EXPECT_EQ(j["scenarios"][1]["status"], "fail");
+  EXPECT_EQ(j["schema_version"], 2);
+  EXPECT_EQ(j["summary"]["total"], 4);
+  EXPECT_EQ(j["summary"]["flaky"], 1);
+  EXPECT_EQ(j["summary"]["attempts"], 5);
+  EXPECT_EQ(j["overrides"]["bugs"], "no-reversal");
+  EXPECT_EQ(j["git"]["commit"], "0123456789abcdef0123456789abcdef01234567");
+  const nlohmann::json& second = j["scenarios"][4];
+  EXPECT_EQ(second["attempt"], 2);
+  EXPECT_EQ(second["status"], "pass");
+  EXPECT_EQ(second["outcome"], "flaky");
+  EXPECT_EQ(second["attempts"], 2);
+  EXPECT_EQ(second["run_id"], "posrig-run-rerun1");
   RunResult back = rig::report::run_from_json(j);
   EXPECT_EQ(rig::report::to_json(back), j);
 }
 
-// A long run keeps passed scenarios as text (compact); the written document is the same.
-TEST(Results, CompactedScenariosWriteTheSameDocument) {
+TEST(Results, StreamedDocumentEqualsTheTree) {
   RunResult r = sample_run();
-  r.scenarios[0].timeline = nlohmann::json::array(
-      {{{"t_ms", 1.5}, {"kind", "ecr_out"}, {"fields", {{"payload", "SALE|id=a\u0001"}}}}});
-  r.scenarios[0].transcript = r.scenarios[0].timeline;
-  const nlohmann::json full = rig::report::to_json(r);
-  EXPECT_EQ(nlohmann::json::parse(rig::report::to_json_text(r)), full);
-  rig::report::compact(r.scenarios[0]);
-  EXPECT_TRUE(r.scenarios[0].timeline.empty());
-  EXPECT_FALSE(r.scenarios[0].json_text.empty());
-  EXPECT_EQ(rig::report::to_json(r), full);
-  const std::string text = rig::report::to_json_text(r);
-  EXPECT_EQ(nlohmann::json::parse(text), full);
-  EXPECT_EQ(text.find("\x01"), std::string::npos);
+  std::ostringstream out;
+  rig::report::write_json(r, out);
+  EXPECT_EQ(nlohmann::json::parse(out.str()), rig::report::to_json(r));
   RunResult none = sample_run();
   none.scenarios.clear();
-  EXPECT_EQ(nlohmann::json::parse(rig::report::to_json_text(none))["scenarios"], nlohmann::json::array());
+  std::ostringstream empty;
+  rig::report::write_json(none, empty);
+  EXPECT_EQ(nlohmann::json::parse(empty.str())["scenarios"], nlohmann::json::array());
 }
 
-TEST(Results, RejectsOtherSchemas) {
+TEST(Results, TextThatIsNotUtf8IsReplacedNotFatal) {
+  RunResult r = sample_run();
+  r.scenarios[0].name = std::string("bad \xff\xfe name");
+  r.scenarios[0].timeline.push_back(
+      {{"t_ms", 1}, {"kind", "note"}, {"fields", {{"text", "\xc3"}}}});
+  std::ostringstream out;
+  rig::report::write_json(r, out);
+  nlohmann::json j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["scenarios"][0]["name"], "bad \xEF\xBF\xBD\xEF\xBF\xBD name");
+}
+
+TEST(Results, ReadsVersionOneAndRejectsOthers) {
   nlohmann::json j = rig::report::to_json(sample_run());
+  j["schema_version"] = 1;
+  for (auto& s : j["scenarios"]) s.erase("attempt");
+  RunResult v1 = rig::report::run_from_json(j);
+  EXPECT_EQ(v1.scenarios[1].attempt, 1);
+  EXPECT_EQ(v1.scenarios[1].status, Status::fail);
   j["schema_version"] = 99;
   try {
     rig::report::run_from_json(j);
     FAIL();
   } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "results schema_version 99 is not supported (this rig reads 1)");
+    EXPECT_STREQ(e.what(), "results schema_version 99 is not supported (this rig reads 1 and 2)");
   }
   EXPECT_THROW(rig::report::run_from_json(nlohmann::json::object()), std::runtime_error);
+  nlohmann::json no_list = rig::report::to_json(sample_run());
+  no_list.erase("scenarios");
+  EXPECT_THROW(rig::report::run_from_json(no_list), std::runtime_error);
 }
 
-TEST(Results, JunitFailureIsFirstCheckAndInfraIsError) {
-  std::string x = rig::report::to_junit(sample_run());
-  EXPECT_NE(x.find("tests=\"3\" failures=\"1\" errors=\"1\""), std::string::npos) << x;
-  EXPECT_NE(x.find("<testcase classname=\"printer\" name=\"paper &lt;out&gt; &amp; &quot;reload&quot;\""),
-            std::string::npos)
-      << x;
-  EXPECT_NE(x.find("<failure message=\"s.yaml:9:5: expected event PAPER_OUT within 5s, saw none\""),
-            std::string::npos);
-  EXPECT_NE(x.find("<error message=\"station lane1: /dev/pts/9: open failed"), std::string::npos);
-}
-
-TEST(Results, WritesAtomically) {
-  auto dir = std::filesystem::temp_directory_path() / ("posrig-report-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / "results.json").string();
-  rig::report::write_atomically(path, "first");
-  rig::report::write_atomically(path, "second");
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  EXPECT_EQ(s.str(), "second");
-  // No temporary file is left behind.
-  int files = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    (void)e;
-    ++files;
-  }
-  EXPECT_EQ(files, 1);
-  std::filesystem::remove_all(dir);
-  try {
-    rig::report::write_atomically("/proc/posrig-nope/results.json", "x");
-    FAIL();
-  } catch (const std::runtime_error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("cannot write /proc/posrig-nope/results.json: open: ", 0), 0u)
-        << e.what();
-  }
+TEST(Results, TerminalVersionsPerStation) {
+  RunResult r = sample_run();
+  r.scenarios[2].terminal_version = "vterm-1.1";
+  auto v = rig::report::terminal_versions(r);
+  EXPECT_EQ(v["lane1"], "vterm-1.0");
+  EXPECT_EQ(v["lane2"], "vterm-1.1");
 }
 
 TEST(Results, UtcTimestampShape) {
