@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "rig/cli/commands.h"
+#include "rig/report/files.h"
 #include "rig/report/history.h"
 #include "rig/report/merge.h"
 #include "rig/report/render.h"
@@ -52,6 +53,19 @@ void add_report_commands(CLI::App& app, int& exit_code) {
   rep->add_option("--out", rep_out.dir, "Folder for the reports (default: the input's folder)");
   add_output_options(rep, rep_out);
   rep->callback([&exit_code] {
+    // A run still writing this folder holds its lock: say so (its journal has no end yet).
+    // A lock file left by a killed run is cleaned up here.
+    {
+      std::error_code ec;
+      const std::string folder =
+          fs::is_directory(input, ec) ? input : fs::path(input).parent_path().string();
+      report::OutLock probe;
+      std::string busy = probe.acquire(folder.empty() ? "." : folder, "rig report");
+      if (busy.find(" is in use by ") != std::string::npos) {
+        std::cerr << "rig report: " << busy << "; rendering its journal as it stands (the run "
+                  << "has not ended)\n";
+      }
+    }
     report::RunResult r;
     try {
       r = report::read_results(input);

@@ -274,8 +274,15 @@ report::RunResult Controller::header(const std::vector<scenario::Scenario>& scen
   r.bench_error = bench_error_;
   for (const auto& st : bench_.stations) {
     auto e = station_error_by_name_.find(st.name);
+    // A simulator may say its version on its READY line (version=…: ${terminal.version}).
+    std::string version;
+    for (const auto& up : stations_) {
+      if (up->name() == st.name && up->variables().has("terminal.version")) {
+        version = up->variables().get("terminal.version");
+      }
+    }
     r.stations.push_back({st.name, st.terminal.driver, st.terminal.link,
-                          e == station_error_by_name_.end() ? "" : e->second});
+                          e == station_error_by_name_.end() ? "" : e->second, version});
   }
   return r;
 }

@@ -55,12 +55,14 @@ const char* verdict_word(const RunResult& r, const RunResult::Counts& c) {
   if (c.fail > 0) return "FAILED";
   if (c.error > 0) return "ERROR";
   if (c.total() == 0) return "EMPTY";
+  if (c.flaky > 0) return "PASSED, FLAKY";
   return "PASSED";
 }
 
 const char* verdict_class(const RunResult& r, const RunResult::Counts& c) {
   if (c.fail > 0) return "fail";
   if (c.error > 0 || r.incomplete || r.interrupted || !r.bench_error.empty()) return "error";
+  if (c.flaky > 0) return "flaky";
   return "pass";
 }
 

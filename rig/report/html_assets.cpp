@@ -12,7 +12,7 @@ code,.mono,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;
 header.run{display:flex;align-items:center;gap:18px;padding:18px 0 10px;border-bottom:1px solid var(--line)}
 .verdict{font-weight:700;font-size:20px;letter-spacing:.04em;color:#fff;padding:8px 16px;border-radius:6px}
 header.pass .verdict{background:var(--pass)}header.fail .verdict{background:var(--fail)}
-header.error .verdict{background:var(--error)}
+header.error .verdict{background:var(--error)}header.flaky .verdict{background:var(--flaky)}
 h1{font-size:20px;margin:0}.when{color:var(--muted)}
 .banner{margin:10px 0;padding:8px 12px;border-radius:6px;border:1px solid var(--line)}
 .banner.vars.changed{background:#fff4ce;border-color:#e0b300;font-size:15px}
@@ -53,7 +53,7 @@ button.attempt.fail{color:var(--fail)}button.attempt.error{color:var(--error)}bu
 pre.message{white-space:pre-wrap;margin:6px 0;padding:8px 10px;border-left:4px solid var(--line);background:#fff}
 pre.message.fail{border-color:var(--fail)}pre.message.error{border-color:var(--error)}
 h4{margin:16px 0 6px;font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:var(--muted)}
-table.eva th{width:auto}table.eva td{background:#fff;white-space:pre-wrap;overflow-wrap:anywhere}
+table.eva th{width:auto}table.eva td:last-child{white-space:nowrap}table.eva td{background:#fff;white-space:pre-wrap;overflow-wrap:anywhere}
 table.eva td.expected{background:#eef7ee}table.eva td.actual{background:#fdecea}
 .lanes-box{background:#fff;border:1px solid var(--line);border-radius:6px;padding:4px}
 svg.lanes{display:block;width:100%;height:auto}

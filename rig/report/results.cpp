@@ -108,6 +108,9 @@ std::map<std::string, std::string> terminal_versions(const RunResult& r) {
     if (!s.terminal_version.empty() && !s.station.empty())
       seen[s.station].insert(s.terminal_version);
   }
+  for (const auto& st : r.stations) {
+    if (!st.version.empty() && !seen.count(st.name)) seen[st.name].insert(st.version);
+  }
   std::map<std::string, std::string> out;
   for (const auto& [station, versions] : seen) {
     std::string text;
@@ -196,8 +199,11 @@ ScenarioResult scenario_from_json(const json& sj) {
 json header_json(const RunResult& r) {
   json stations = json::array();
   for (const auto& st : r.stations) {
-    stations.push_back(
-        {{"name", st.name}, {"driver", st.driver}, {"link", st.link}, {"error", st.error}});
+    stations.push_back({{"name", st.name},
+                        {"driver", st.driver},
+                        {"link", st.link},
+                        {"error", st.error},
+                        {"version", st.version}});
   }
   return {{"schema", "posrig.results"},
           {"schema_version", kSchemaVersion},
@@ -246,7 +252,7 @@ void read_header(const json& j, RunResult& r) {
   r.stations.clear();
   for (const auto& sj : j.value("stations", json::array())) {
     r.stations.push_back({sj.value("name", ""), sj.value("driver", ""), sj.value("link", ""),
-                          sj.value("error", "")});
+                          sj.value("error", ""), sj.value("version", "")});
   }
 }
 

@@ -81,6 +81,7 @@ struct StationInfo {
   std::string driver;  // terminal driver (rig-ecr)
   std::string link;    // link spec as written in the bench
   std::string error;   // why it did not come up ("" when it did)
+  std::string version;  // firmware version its READY line gave (version=…), "" when none
 };
 
 struct RunResult {
@@ -133,7 +134,8 @@ struct RunResult {
 // error when every one that ran errored, skipped when none ran.
 Status outcome_of(const std::vector<Status>& attempts);
 
-// Versions the terminals reported, per station ("lane1" -> "vterm 1.0"), from the attempts.
+// Versions the terminals reported, per station ("lane1" -> "vterm-1.0"): from the attempts
+// (STATUS), else from the station's READY line.
 std::map<std::string, std::string> terminal_versions(const RunResult& r);
 
 // One attempt as it goes into the journal and results.json (without attempts/outcome).

@@ -306,7 +306,7 @@ TEST_F(ReportsTest, KillNineThenRigReportRendersTheJournal) {
 
 TEST_F(ReportsTest, TwoRunsCannotShareOneOut) {
   pid_t pid = start("run " + kApprovalLost + " " + kIssuer + " " + kDecline + " --bench " + kBench +
-                    " --jobs 1 --repeat 3 --out shared");
+                    " --jobs 1 --repeat 20 --out shared");
   ASSERT_TRUE(wait_for([&] {
     return read_file(dir_ / "rig.log").find("station lane") != std::string::npos;
   })) << read_file(dir_ / "rig.log");
@@ -315,6 +315,11 @@ TEST_F(ReportsTest, TwoRunsCannotShareOneOut) {
   EXPECT_NE(
       output.find("rig: shared is in use by pid " + std::to_string(pid) + " (rig run) since "),
       std::string::npos)
+      << output;
+  // `rig report` on the folder of a run that has not ended says so.
+  EXPECT_EQ(rig("report shared --out peek", &output), 0) << output;
+  EXPECT_NE(output.find("rig report: shared is in use by pid " + std::to_string(pid)),
+            std::string::npos)
       << output;
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 130) << read_file(dir_ / "rig.log");

@@ -97,6 +97,8 @@ TEST(Html, AttemptDetailsOfFlakyScenariosAreAllKept) {
   nlohmann::json passed = block("card/ok");
   EXPECT_TRUE(passed["attempts"][0]["detail"].is_null());  // one passed attempt is enough
   EXPECT_FALSE(passed["attempts"][1]["detail"].is_null());
+  EXPECT_NE(h.find("<header class=\"run flaky\"><div class=\"verdict\">PASSED, FLAKY</div>"),
+            std::string::npos);
   // The flaky row comes before the passed one.
   EXPECT_LT(h.find("<tr class=\"sc flaky\""), h.find("<tr class=\"sc pass\""));
 }

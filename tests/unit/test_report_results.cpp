@@ -125,6 +125,12 @@ TEST(Results, TerminalVersionsPerStation) {
   auto v = rig::report::terminal_versions(r);
   EXPECT_EQ(v["lane1"], "vterm-1.0");
   EXPECT_EQ(v["lane2"], "vterm-1.1");
+  // A station that ran nothing: the version its READY line gave.
+  r.stations.push_back({"lane3", "rig-ecr", "tcp:10.0.0.3:5000", "", "acme-4.2"});
+  r.stations[0].version = "ignored-when-status-says";
+  v = rig::report::terminal_versions(r);
+  EXPECT_EQ(v["lane3"], "acme-4.2");
+  EXPECT_EQ(v["lane1"], "vterm-1.0");
 }
 
 TEST(Results, UtcTimestampShape) {
