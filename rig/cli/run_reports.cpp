@@ -50,6 +50,10 @@ int prepare_reports(ReportArgs& args, engine::ControllerOptions& copt, report::O
   if (!problems.empty()) {
     for (const auto& p : problems) std::cerr << "rig: " << p << "\n";
     std::cerr << "rig: nothing was run\n";
+    if (default_out) {
+      std::error_code ec;
+      fs::remove(copt.out_dir, ec);  // the new folder, still empty: no trace of a refused run
+    }
     return kInfrastructure;
   }
   const std::string who =

@@ -355,6 +355,12 @@ TEST_F(ReportsTest, ReportFoldersLatestCopiesAndHistory) {
   // A run refused before anything ran leaves reports/latest alone.
   EXPECT_EQ(rig("run " + kDecline + " --bench " + kBench + " --var nope=1", &output), 2);
   EXPECT_EQ(fs::read_symlink(dir_ / "reports" / "latest"), folders[1].filename());
+  // So does one whose report paths cannot be written, and it leaves no empty folder behind.
+  EXPECT_EQ(rig("run " + kDecline + " --bench " + kBench + " --junit /dev/null", &output), 3);
+  EXPECT_EQ(fs::read_symlink(dir_ / "reports" / "latest"), folders[1].filename());
+  int now = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "reports")) now += e.is_directory() && !e.is_symlink();
+  EXPECT_EQ(now, 2);
   // Both runs are in the history.
   ASSERT_EQ(rig("history --db reports/history.sqlite", &output), 0) << output;
   EXPECT_NE(output.find("bench virtual, bench defaults: last 2 run(s)"), std::string::npos)
