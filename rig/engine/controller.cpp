@@ -355,10 +355,38 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   ropt.run_tag = result.run_id.substr(result.run_id.size() > 6 ? result.run_id.size() - 6 : 0);
   ropt.scope_ids = true;  // scenario files: ids are names local to a scenario run
 
+  // A shared service (vhost: the acquirer, wallet and ledger of every station) that ended
+  // spoils what runs on it: a failure then is the bench's, not the terminal's.
+  std::mutex service_mu;
+  std::string service_down_said;
+  auto service_down = [&]() -> std::string {
+    // services_[i] was started from bench_.services[i] (up() stops at the first that fails).
+    for (std::size_t i = 0; i < services_.size() && i < bench_.services.size(); ++i) {
+      if (services_[i]->running()) continue;
+      auto ended = services_[i]->exit_status();
+      std::string why = "service " + bench_.services[i].name + " ended (" +
+                        (ended ? ended->describe() : std::string("not running")) + ")";
+      std::lock_guard<std::mutex> lock(service_mu);
+      if (service_down_said.empty()) {
+        service_down_said = why;
+        if (opt_.on_note) opt_.on_note(why + ": the scenarios left are not run");
+      }
+      return why;
+    }
+    return "";
+  };
+
   auto finish = [&](report::ScenarioResult r, int attempt) {
     r.attempt = attempt;
     r.run_id = result.run_id;
     r.terminal_version = terminal_version(r.timeline);
+    if (r.status == report::Status::fail || r.status == report::Status::error) {
+      if (std::string down = service_down(); !down.empty()) {
+        r.status = report::Status::error;
+        r.message =
+            down + " during this scenario, so its outcome is not the terminal's: " + r.message;
+      }
+    }
     record(r);  // outside the scheduler lock: fsync per scenario does not hold up the others
     std::lock_guard<std::mutex> lock(mu);
     ++done;
@@ -403,8 +431,8 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
         {
           std::lock_guard<std::mutex> lock(mu);
           if (queue.empty() || stop || interrupted_) return;
-          // A station in trouble leaves the rest to the others.
-          if (!st->trouble().empty()) return;
+          // A station in trouble leaves the rest to the others; a dead service to nobody.
+          if (!st->trouble().empty() || !service_down().empty()) return;
           if (!take_for(*st, &item)) return;  // what is left needs another station's driver
         }
         finish(run_scenario(*st, *item.sc, ropt), item.attempt);
@@ -415,6 +443,7 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
 
   // What no station could run: skipped after an interrupt or --fail-fast, else an error.
   std::string why = bench_error_;
+  if (std::string down = service_down(); !down.empty()) why += (why.empty() ? "" : "; ") + down;
   for (const auto& e : station_errors_) why += (why.empty() ? "" : "; ") + e;
   for (auto& s : stations_) {
     if (!s->trouble().empty()) {

@@ -404,4 +404,33 @@ TEST_F(ReportsTest, ReportWriteFailuresAreExitThreeAndKeepTheJournal) {
   EXPECT_TRUE(r["incomplete"].get<bool>());
 }
 
+TEST_F(ReportsTest, ASharedServiceThatDiesSpoilsScenariosAsErrorsNotFailures) {
+  pid_t pid = start("run " + kDecline + " " + kIssuer + " " + kApprovalLost + " --bench " + kBench +
+                    " --jobs 1 --repeat 20 --out out");
+  const fs::path journal = dir_ / "out" / "journal.jsonl";
+  ASSERT_TRUE(wait_for([&] { return fs::exists(journal) && lines_of(journal) >= 3; }))
+      << read_file(dir_ / "rig.log");
+  std::string vhost;
+  ASSERT_EQ(sh("pgrep -P " + std::to_string(pid) + " -x vhost", &vhost), 0) << vhost;
+  ASSERT_EQ(sh("kill -9 " + vhost.substr(0, vhost.find('\n'))), 0);
+  EXPECT_EQ(wait_exit(pid), 3) << read_file(dir_ / "rig.log");
+  std::string log = read_file(dir_ / "rig.log");
+  EXPECT_NE(log.find("service vhost ended (killed by SIGKILL): the scenarios left are not run"),
+            std::string::npos)
+      << log;
+  json r = results(dir_ / "out");
+  EXPECT_EQ(r["summary"]["fail"], 0) << r["summary"];
+  int spoiled = 0;
+  for (const auto& s : r["scenarios"]) {
+    EXPECT_NE(s["status"], "fail") << s["id"] << ": " << s["message"];
+    if (s["status"] == "error") {
+      ++spoiled;
+      EXPECT_NE(s["message"].get<std::string>().find("service vhost ended (killed by SIGKILL)"),
+                std::string::npos)
+          << s["message"];
+    }
+  }
+  EXPECT_GT(spoiled, 0);
+}
+
 }  // namespace
