@@ -376,11 +376,11 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
     return "";
   };
 
-  auto finish = [&](report::ScenarioResult r, int attempt) {
+  auto finish = [&](report::ScenarioResult r, int attempt, bool ran) {
     r.attempt = attempt;
     r.run_id = result.run_id;
     r.terminal_version = terminal_version(r.timeline);
-    if (r.status == report::Status::fail || r.status == report::Status::error) {
+    if (ran && (r.status == report::Status::fail || r.status == report::Status::error)) {
       if (std::string down = service_down(); !down.empty()) {
         r.status = report::Status::error;
         r.message =
@@ -435,7 +435,7 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
           if (!st->trouble().empty() || !service_down().empty()) return;
           if (!take_for(*st, &item)) return;  // what is left needs another station's driver
         }
-        finish(run_scenario(*st, *item.sc, ropt), item.attempt);
+        finish(run_scenario(*st, *item.sc, ropt), item.attempt, true);
       }
     });
   }
@@ -456,11 +456,11 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
     if (interrupted_ || stop) {
       finish(not_run(*item.sc, item.attempt, report::Status::skipped,
                      interrupted_ ? "not run: interrupted before it ran" : "not run (--fail-fast)"),
-             item.attempt);
+             item.attempt, false);
     } else {
       finish(
           not_run(*item.sc, item.attempt, report::Status::error, "no station could run it: " + why),
-          item.attempt);
+          item.attempt, false);
     }
   }
   result.ended_at = report::utc_now_iso8601();

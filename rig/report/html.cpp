@@ -242,8 +242,17 @@ void write_html(const RunResult& run, std::ostream& h) {
     });
     rows.push_back(std::move(row));
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return rank(a.outcome) != rank(b.outcome) ? rank(a.outcome) < rank(b.outcome) : a.id < b.id;
+  // Failures first; within one status, the scenarios that ran before those that did not.
+  auto ran = [&](const Row& row) {
+    for (std::size_t i : row.attempts) {
+      if (!r.scenarios[i].station.empty()) return true;
+    }
+    return false;
+  };
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    if (rank(a.outcome) != rank(b.outcome)) return rank(a.outcome) < rank(b.outcome);
+    if (ran(a) != ran(b)) return ran(a);
+    return a.id < b.id;
   });
 
   std::string title = std::string(verdict_word(r, c)) + " · " + r.bench_name;

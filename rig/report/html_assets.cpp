@@ -451,6 +451,10 @@ const char* html_script() {
         "The page keeps one passed attempt per scenario that always passed; results.json has every attempt."}));
       return;
     }
+    if (!(d.steps || []).length && !(d.timeline || []).length) {
+      td.appendChild(el("p", {"class": "muted", text: "Nothing ran on a station for this attempt."}));
+      return;
+    }
     var stepSummary = {};
     (d.steps || []).forEach(function (s) { stepSummary[s.where] = s.summary || s.name; });
     var entries = null;
