@@ -155,8 +155,6 @@ class SessionHandle {
   std::shared_ptr<rig::engine::Timeline> timeline_;
 
   mutable std::mutex call_mu_;  // one call at a time
-  std::size_t txn_cursor_ = 0;
-  bool txn_any_id_ = false;
   bool closed_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include "bindings/handles.h"
 #include "bindings/posrig_py.h"
 #include "rig/bench/config_error.h"
+#include "rig/engine/judge.h"
 #include "rig/scenario/catalogue.h"
 
 namespace posrig_py {
@@ -97,8 +98,6 @@ void SessionHandle::check_open() const {
 report::StepResult SessionHandle::step(const scenario::Step& step) {
   std::lock_guard<std::mutex> lock(call_mu_);
   check_open();
-  const scenario::StepInfo* info = scenario::find_step(step.name);
-  std::size_t cursor = timeline_->size();
   report::StepResult result;
   try {
     result = session_->step(step);
@@ -110,10 +109,6 @@ report::StepResult SessionHandle::step(const scenario::Step& step) {
     result.ok = false;
     result.message = "interrupted (Ctrl-C)";
     return result;
-  }
-  if (info && info->transaction) {
-    txn_cursor_ = cursor;
-    txn_any_id_ = step.name == "last" || step.name == "reprint";
   }
   if (!result.ok && !session_->checks().empty() && !interrupted_) {
     const report::CheckResult& check = session_->checks().back();
@@ -142,11 +137,13 @@ json SessionHandle::wait_for(const std::string& kind, const json& match,
   }
   std::lock_guard<std::mutex> lock(call_mu_);
   check_open();
-  std::size_t from = since == "session" ? 0 : since == "now" ? timeline_->size() : txn_cursor_;
+  // The current transaction as the engine keeps it (the last step that started one).
+  const engine::Transaction txn = session_->transaction();
+  std::size_t from = since == "session" ? 0 : since == "now" ? timeline_->size() : txn.start;
   if (first >= 0) from = static_cast<std::size_t>(first);
   // Results of the current transaction only, as `expect: {result: …}` does.
-  std::string txn_id = session_->transaction_id();
-  bool own_result = *wanted == engine::EntryKind::result && !match.contains("id") && !txn_any_id_ &&
+  const std::string& txn_id = txn.id;
+  bool own_result = *wanted == engine::EntryKind::result && !match.contains("id") && !txn.any_id &&
                     !txn_id.empty();
   auto matches = [&](const engine::Entry& e) {
     if (e.kind != *wanted) return false;
@@ -157,7 +154,7 @@ json SessionHandle::wait_for(const std::string& kind, const json& match,
                                             *wanted == engine::EntryKind::receipt);
       const std::string have = as_text(e.fields[k]);
       const std::string want = as_text(v);
-      if (contains ? have.find(want) == std::string::npos : have != want) return false;
+      if (contains ? !engine::text_matches(have, want) : have != want) return false;
     }
     return true;
   };

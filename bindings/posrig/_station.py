@@ -314,7 +314,8 @@ class Station:
         RESULT fields, or True for any result of the current transaction), ``display`` (text
         contained), ``host_message`` (MTI or a mapping: mti, direction, …), ``receipt`` (text
         contained, a mapping, or True), ``status`` (a mapping or True). Looks from ``since``:
-        ``transaction`` (the last sale, refund, query, last or reprint), ``now`` or
+        ``transaction`` (the last step that started one: sale, refund, query, cancel, last,
+        reprint, login, unlock), ``now`` or
         ``session``. Raises :class:`posrig.Timeout` when nothing matched in ``timeout``
         (scenario time)."""
         __tracebackhide__ = True
@@ -360,5 +361,6 @@ class Station:
 
     @property
     def transaction_id(self) -> str:
-        """Id of the current transaction (the last sale, refund, query, last or reprint)."""
+        """Id of the current transaction (the last sale, refund, query, cancel, last, reprint,
+        login or unlock)."""
         return self._native.transaction_id()

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "rig/bench/card_profile.h"
+#include "rig/engine/context.h"
 #include "rig/engine/station.h"
 #include "rig/report/results.h"
 #include "rig/scenario/scenario.h"
@@ -45,8 +46,13 @@ class InfrastructureError : public std::runtime_error {
 };
 
 // Drives one station step by step: what run_scenario does for a scenario file, and what the
-// Python bindings do for a script. Owns the station's timeline while it lives; finish() (or the
-// destructor) stops the fault watchers and puts the station back.
+// Python bindings do for a script. Owns the station's timeline while it lives; restore() (or
+// the destructor) stops the fault watchers and puts the station back.
+//
+// Its parts, one job each: TerminalPort (commands, ids, the current transaction), Fixtures
+// (fixture actions and the cardholder), FaultArming (faults and their triggers), Checks
+// (expectations and evidence), Settler (recovery after the scenario). Step kinds reach them
+// through a StepContext (rig/engine/context.h).
 class Session {
  public:
   // `origin` names what is being run in results ("scenario file", "script.py").
@@ -55,15 +61,23 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // Performs one step. Throws InfrastructureError for infrastructure trouble. For an expect
-  // step, the returned StepResult has ok == false and the failure text when the check did not
-  // hold; the check is also appended to checks().
+  // Performs one step by its kind (rig/scenario/registry.h). Throws InfrastructureError for
+  // infrastructure trouble, and for a step the station's terminal driver cannot do (a script;
+  // a scenario is skipped before it starts). For an expect step, the returned StepResult has
+  // ok == false and the failure text when the check did not hold; the check is also appended
+  // to checks().
   report::StepResult step(const scenario::Step& step);
+  // The end of a scenario: runs the registered evidence checks (recorded in checks(), at
+  // `where`); "" or the first failure text.
+  std::string finish(const scenario::SourceLoc& where);
 
   std::shared_ptr<Timeline> timeline() const;
   const std::vector<report::CheckResult>& checks() const;
-  // Id of the current transaction (the last sale, refund, query, last or reprint).
+  // Id of the current transaction (the last step that started one: StepInfo::transaction).
   std::string transaction_id() const;
+  // The current transaction: where it began on the timeline, its id, whether its answer may
+  // carry another id (last, reprint).
+  Transaction transaction() const;
   // Ledger figures of this terminal now (vhost admin), as vhost reports them.
   nlohmann::json ledger();
 

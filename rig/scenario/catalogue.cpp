@@ -3,52 +3,14 @@
 #include <algorithm>
 
 #include "rig/bench/bench.h"
+#include "rig/scenario/registry.h"
 #include "rig/terminal/terminal.h"
 
 namespace rig::scenario {
 
 namespace {
 
-// Builds a Param in one expression: Make("ms", ValueType::integer, "…").required().range(1).
-class Make {
- public:
-  Make(std::string name, ValueType type, std::string doc) {
-    p_.name = std::move(name);
-    p_.type = type;
-    p_.doc = std::move(doc);
-  }
-  Make& required() {
-    p_.required = true;
-    return *this;
-  }
-  Make& choices(std::vector<std::string> names) {
-    p_.type = ValueType::choice;
-    p_.choices = std::move(names);
-    return *this;
-  }
-  Make& range(double lo, std::optional<double> hi = std::nullopt) {
-    p_.min = lo;
-    p_.max = hi;
-    return *this;
-  }
-  // (lo, hi]: a chance that must be above zero.
-  Make& above(double lo, double hi) {
-    p_.min = lo;
-    p_.min_excluded = true;
-    p_.max = hi;
-    return *this;
-  }
-  Make& fallback(nlohmann::json value) {
-    p_.fallback = std::move(value);
-    return *this;
-  }
-  operator Param() const { return p_; }  // NOLINT(google-explicit-constructor): table syntax
-
- private:
-  Param p_;
-};
-
-constexpr double kMaxSeed = 4294967295.0;
+using Make = MakeParam;
 
 Param count_param(const std::string& what) {
   return Make("count", ValueType::integer, "only the next N " + what + "; default: until cleared")
@@ -218,232 +180,20 @@ const std::vector<Param>& expect_modifiers() {
 }
 
 const std::vector<StepInfo>& steps() {
-  static const std::vector<StepInfo> list = {
-      {"sale",
-       "",
-       true,
-       false,
-       "sale: {amount, method, card?, code?, currency?, id?}",
-       "start a sale (ECR SALE)",
-       {Make("amount", ValueType::amount, "amount, two fraction digits (\"100.00\")").required(),
-        Make("method", ValueType::text, "card or qr").choices({"card", "qr"}).required(),
-        Make("card", ValueType::card, "card presented when the terminal asks (method card)"),
-        Make("code", ValueType::text, "payment code shown to the scanner (method qr)"),
-        Make("currency", ValueType::currency, "ISO 4217 numeric currency").fallback("156"),
-        Make("id", ValueType::transaction_id, "transaction id; default: made up by the engine")}},
-      {"refund",
-       "",
-       true,
-       false,
-       "refund: {amount, of?}",
-       "start a refund (ECR REFUND)",
-       {Make("amount", ValueType::amount, "amount to give back").required(),
-        Make("of", ValueType::transaction_id, "id of the sale being refunded")}},
-      {"query",
-       "",
-       true,
-       true,
-       "query: {id?}",
-       "ask for a transaction's outcome (ECR QUERY)",
-       {Make("id", ValueType::transaction_id, "transaction id; default: the last transaction")}},
-      {"last", "", true, true, "last", "ask for the last result (ECR LAST)", {}},
-      {"reprint", "", true, true, "reprint", "reprint the last receipt (ECR REPRINT)", {}},
-      {"cancel", "", false, true, "cancel", "cancel what the terminal is doing (ECR CANCEL)", {}},
-      {"status", "", false, true, "status", "ask for the terminal's state (ECR STATUS)", {}},
-      {"reset", "", false, true, "reset", "reset the terminal (ECR RESET)", {}},
-      {"login", "", true, true, "login",
-       "operator login (ECR LOGIN): the terminal asks for the operator password (rule 21)", {}},
-      {"unlock", "", true, true, "unlock",
-       "supervisor unlock of a locked terminal (ECR UNLOCK), password on the keypad (rule 21)",
-       {}},
-      {"fault",
-       "",
-       false,
-       false,
-       "fault: NAME (+ when:, for:, the fault's parameters)",
-       "arm a fault from the fault catalogue",
-       {}},
-      {"clear", "", false, false, "clear: NAME | all", "clear an armed fault, or every one", {}},
-      {"card",
-       "card",
-       false,
-       false,
-       "card: {insert|swipe|tap: CARD, damage?, failures?} | card: remove",
-       "present a card to the reader, or take it out",
-       {Make("insert", ValueType::card, "insert this card's chip"),
-        Make("swipe", ValueType::card, "swipe this card's stripe"),
-        Make("tap", ValueType::card, "tap this card (contactless)"),
-        Make("damage", ValueType::text, "what is wrong with the card")
-            .choices(names_of(card_damages()))
-            .fallback("none"),
-        Make("failures", ValueType::integer,
-             "chip_intermittent: how many chip reads fail first (default 1)")
-            .range(1)}},
-      {"scan",
-       "scanner",
-       false,
-       false,
-       "scan: {code, dirt?, blur?, seed?}",
-       "show a payment code to the scanner",
-       {Make("code", ValueType::text, "the code's text (any text: bad codes are test input)")
-            .required(),
-        Make("dirt", ValueType::number, "dirt on the code's path, 0 to 1").range(0, 1),
-        Make("blur", ValueType::number, "blur of the presentation, 0 to 1").range(0, 1),
-        Make("seed", ValueType::integer, "seed of the image damage").range(0, kMaxSeed)}},
-      {"scanner", "scanner", false, false, "scanner: clean", "clean the scanner head", {}},
-      {"keys",
-       "keypad",
-       false,
-       false,
-       "keys: [\"1\", \"2\", \"ENTER\"]",
-       "press keys on the terminal's keypad, in order",
-       {}},
-      {"paper",
-       "printer",
-       false,
-       false,
-       "paper: ok | low | out",
-       "set the printer's paper sensor",
-       {}},
-      {"power",
-       "power",
-       false,
-       false,
-       "power: cut | restore",
-       "cut or restore the terminal's power",
-       {}},
-      {"wait",
-       "",
-       false,
-       false,
-       "wait: DURATION",
-       "do nothing for this long (scaled by time_scale)",
-       {}},
-      {"expect",
-       "",
-       false,
-       false,
-       "expect: {KIND: …, within?, since?}",
-       "wait for something to happen (or not) and check it",
-       {}},
-  };
+  static const std::vector<StepInfo> list = [] {
+    std::vector<StepInfo> out;
+    for (const auto& k : kinds().steps()) out.push_back(k->info());
+    return out;
+  }();
   return list;
 }
 
 const std::vector<ExpectInfo>& expectations() {
-  static const std::vector<ExpectInfo> list = {
-      {"result",
-       "a RESULT with these fields (all given fields must match)",
-       Duration(10000),
-       std::nullopt,
-       {Make("status", ValueType::text, "result status").choices(names_of(result_statuses())),
-        Make("rc", ValueType::response_code, "host response code (\"05\")"),
-        Make("entry", ValueType::text, "how the card or code was read")
-            .choices(names_of(entry_modes())),
-        Make("method", ValueType::text, "card or qr").choices({"card", "qr"}),
-        Make("amount", ValueType::amount, "amount"),
-        Make("text", ValueType::text, "text the result's message contains"),
-        Make("id", ValueType::transaction_id, "transaction id; default: any")},
-       false},
-      {"event",
-       "an EVENT, optionally ordered against another event or the result",
-       Duration(5000),
-       Param(Make("name", ValueType::event, "event name").required()),
-       {Make("before", ValueType::event_or_result, "it comes before this event or the result"),
-        Make("after", ValueType::event_or_result, "it comes after this event or the result"),
-        Make("count", ValueType::integer, "exactly this many such events").range(0),
-        Make("absent", ValueType::boolean, "true: no such event within the deadline")},
-       false},
-      {"prompt",
-       "a PROMPT of this kind",
-       Duration(5000),
-       Param(Make("kind", ValueType::text, "prompt kind")
-                 .choices(names_of(prompt_kinds()))
-                 .required()),
-       {Make("tries_left", ValueType::integer, "the prompt's tries_left (PIN)").range(0),
-        Make("absent", ValueType::boolean, "true: no such prompt within the deadline")},
-       false},
-      {"display",
-       "a DISPLAY whose text contains this",
-       Duration(5000),
-       Param(Make("text", ValueType::text, "text the display shows").required()),
-       {},
-       false},
-      {"receipt",
-       "a RECEIPT",
-       Duration(5000),
-       std::nullopt,
-       {Make("copy", ValueType::text, "original or duplicate").choices({"original", "duplicate"}),
-        Make("contains", ValueType::text, "text the receipt contains"),
-        Make("count", ValueType::integer, "exactly this many such receipts").range(0)},
-       false},
-      {"ecr",
-       "something on the ECR wire: a frame, ACK, NAK, a bad frame or noise (rules 18-19)",
-       Duration(5000),
-       Param(Make("kind", ValueType::text, "what went over the wire")
-                 .choices({"frame", "ack", "nak", "bad", "noise"})
-                 .required()),
-       {Make("from", ValueType::text, "who sent it: terminal (default) or controller")
-            .choices({"terminal", "controller"})
-            .fallback("terminal"),
-        Make("name", ValueType::text, "frames: the message name (SALE, RESULT)"),
-        Make("count", ValueType::integer, "exactly this many").range(0),
-        Make("absent", ValueType::boolean, "true: none within the deadline")},
-       false},
-      {"host_message",
-       "an ISO 8583 message seen by the network proxy",
-       Duration(5000),
-       std::nullopt,
-       {Make("mti", ValueType::mti, "message type (\"0400\")").required(),
-        Make("direction", ValueType::text, "to_host, to_terminal or both; default by MTI")
-            .choices({"to_host", "to_terminal", "both"}),
-        Make("fields", ValueType::iso_fields, "field values the message carries: {39: \"98\"}"),
-        Make("field_90_refers_to", ValueType::text,
-             "previous: field 90 names the 0200 of an earlier transaction")
-            .choices({"previous"}),
-        Make("count", ValueType::integer, "exactly this many such messages").range(0),
-        Make("absent", ValueType::boolean, "true: no such message within the deadline")},
-       false},
-      {"wallet_message",
-       "a wallet HTTP request seen by the network proxy",
-       Duration(5000),
-       std::nullopt,
-       {Make("path", ValueType::text, "endpoint").choices(names_of(wallet_paths())).required(),
-        Make("direction", ValueType::text, "to_host (the request, default), to_terminal, both")
-            .choices({"to_host", "to_terminal", "both"})
-            .fallback("to_host"),
-        Make("count", ValueType::integer, "exactly this many such messages").range(0),
-        Make("absent", ValueType::boolean, "true: no such message within the deadline")},
-       false},
-      {"ledger",
-       "the acquirer's ledger figures for this terminal",
-       Duration(5000),
-       std::nullopt,
-       {Make("net", ValueType::signed_amount, "debits minus reversals and refunds"),
-        Make("debits", ValueType::integer, "approved sales").range(0),
-        Make("reversals", ValueType::integer, "applied reversals").range(0),
-        Make("declines", ValueType::integer, "declined requests").range(0),
-        Make("refunds", ValueType::integer, "approved refunds").range(0),
-        Make("wallet_payments", ValueType::integer, "wallet orders paid").range(0),
-        Make("wallet_net", ValueType::signed_amount, "wallet money taken"),
-        Make("fees", ValueType::amount, "merchant fees")},
-       true},
-      {"state",
-       "the terminal's STATUS (ask with a status step, or the engine asks)",
-       Duration(5000),
-       std::nullopt,
-       {Make("state", ValueType::text, "terminal state, as STATUS reports it"),
-        Make("paper", ValueType::text, "paper sensor").choices({"ok", "low", "out"}),
-        Make("pending_reversals", ValueType::integer, "stored reversals not yet acknowledged")
-            .range(0),
-        Make("failed_reversals", ValueType::integer,
-             "reversals whose attempts ran out, kept as evidence (rule 3)")
-            .range(0),
-        Make("manual_handling", ValueType::integer,
-             "QR orders flagged for manual handling (rule 14)")
-            .range(0)},
-       true},
-  };
+  static const std::vector<ExpectInfo> list = [] {
+    std::vector<ExpectInfo> out;
+    for (const auto& k : kinds().expectations()) out.push_back(k->info());
+    return out;
+  }();
   return list;
 }
 
@@ -634,52 +384,21 @@ std::set<std::string> needed_families(const Scenario& scenario) {
   std::set<std::string> out;
   const auto& bench_families = bench::fault_families();
   for (const auto& step : scenario.steps) {
-    std::string family;
-    if (step.name == "fault") {
-      if (const FaultInfo* f = find_fault(step.args.value("fault", ""))) family = f->family;
-    } else if (const StepInfo* s = find_step(step.name)) {
-      family = s->family;
+    const StepKind* kind = kinds().step(step.name);
+    if (!kind) continue;
+    for (const auto& family : kind->families(step)) {
+      if (bench_families.count(family)) out.insert(family);
     }
-    if (!family.empty() && bench_families.count(family)) out.insert(family);
   }
   return out;
 }
 
 std::vector<terminal::Need> terminal_needs(const Step& step) {
-  using terminal::Need;
-  using terminal::ObservationKind;
-  std::vector<Need> out;
-  for (terminal::CommandKind k : terminal::all_commands()) {
-    if (step.name == terminal::to_string(k)) out.push_back(Need::command(k));
-  }
-  if (step.name == "fault") {
-    const FaultInfo* f = find_fault(step.args.value("fault", ""));
-    if (f && f->family == "ecr") out.push_back(Need::fault(f->name));
-    if (step.when.kind == Trigger::Kind::event)
-      out.push_back(Need::observation(ObservationKind::event));
-    if (step.when.kind == Trigger::Kind::prompt) {
-      out.push_back(Need::observation(ObservationKind::prompt));
-    }
-  }
-  if (step.name != "expect") return out;
-  const std::string& kind = step.expect;
-  if (kind == "result") out.push_back(Need::observation(ObservationKind::result));
-  if (kind == "event") {
-    out.push_back(Need::observation(ObservationKind::event));
-    if (step.args.value("before", "") == "result" || step.args.value("after", "") == "result") {
-      out.push_back(Need::observation(ObservationKind::result));
-    }
-  }
-  if (kind == "prompt") out.push_back(Need::observation(ObservationKind::prompt));
-  if (kind == "display") out.push_back(Need::observation(ObservationKind::display));
-  if (kind == "receipt") out.push_back(Need::observation(ObservationKind::receipt));
-  if (kind == "ecr") out.push_back(Need::observation(ObservationKind::wire));
-  if (kind == "state") {
-    out.push_back(Need::command(terminal::CommandKind::status));
-    out.push_back(Need::observation(ObservationKind::status));
-    for (const auto& [field, value] : step.args.items()) {
-      (void)value;
-      out.push_back(Need::status_field(field));
+  std::vector<terminal::Need> out;
+  if (const StepKind* kind = kinds().step(step.name)) out = kind->needs(step);
+  if (!step.expect.empty()) {
+    if (const ExpectKind* check = kinds().expectation(step.expect)) {
+      for (auto& need : check->needs(step)) out.push_back(std::move(need));
     }
   }
   return out;

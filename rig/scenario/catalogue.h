@@ -1,7 +1,9 @@
-// The scenario catalogue: the one place that lists every step, expectation kind, trigger and
-// fault a scenario file may use, with their parameters, defaults and a one-line doc each, and
-// the closed name lists (prompt kinds, result statuses, entry modes, card damages, keys). The
-// loader (rig/scenario/loader.h) checks files against it, the engine reads defaults from it, and
+// The scenario catalogue: every step, expectation kind, trigger and fault a scenario file may
+// use, with their parameters, defaults and a one-line doc each, and the closed name lists
+// (prompt kinds, result statuses, entry modes, card damages, keys). Steps and expectations are
+// declared by their kinds (rig/scenario/registry.h: one class each, registered once); faults by
+// this file (the fixtures' faults) and by the terminal drivers (their `ecr` faults). The loader
+// checks files against it, the Python module lists it (posrig.steps(), …), and
 // docs/scenarios.md describes the same names (a unit test keeps them in step).
 //
 // Every time in a scenario (durations, and fault parameters in ms or seconds) is scenario time:
@@ -12,7 +14,7 @@
 // milliseconds):
 //   sale      {amount, method, card?, code?, currency (default "156"), id?}
 //   refund    {amount, of?}               query {id?}
-//   last, reprint, cancel, status, reset  {}
+//   last, reprint, cancel, status, reset, login, unlock  {}
 //   fault     {fault: NAME, PARAM: value…} (defaults filled in; `when` -> Step::when,
 //             `for` -> Step::hold)
 //   clear     {fault: NAME | "all"}
@@ -24,7 +26,7 @@
 //   expect    the kind's parameters (Step::expect = kind, Step::within, Step::since):
 //             mapping kinds (result, receipt, host_message, wallet_message, ledger, state)
 //             store their mapping; scalar kinds store the value under `name` (event), `kind`
-//             (prompt) or `text` (display), next to their modifiers. host_message and
+//             (prompt, ecr) or `text` (display), next to their modifiers. host_message and
 //             wallet_message always carry the resolved `direction`.
 #pragma once
 
@@ -72,6 +74,49 @@ struct Param {
   nlohmann::json fallback;           // stored when the parameter is not written; null = none
 };
 
+// Largest seed of random draws (32 bits).
+inline constexpr double kMaxSeed = 4294967295.0;
+
+// Builds a Param in one expression, as the kinds' tables do:
+//   MakeParam("ms", ValueType::integer, "added delay in ms").required().range(0)
+class MakeParam {
+ public:
+  MakeParam(std::string name, ValueType type, std::string doc) {
+    p_.name = std::move(name);
+    p_.type = type;
+    p_.doc = std::move(doc);
+  }
+  MakeParam& required() {
+    p_.required = true;
+    return *this;
+  }
+  MakeParam& choices(std::vector<std::string> names) {
+    p_.type = ValueType::choice;
+    p_.choices = std::move(names);
+    return *this;
+  }
+  MakeParam& range(double lo, std::optional<double> hi = std::nullopt) {
+    p_.min = lo;
+    p_.max = hi;
+    return *this;
+  }
+  // (lo, hi]: a chance that must be above zero.
+  MakeParam& above(double lo, double hi) {
+    p_.min = lo;
+    p_.min_excluded = true;
+    p_.max = hi;
+    return *this;
+  }
+  MakeParam& fallback(nlohmann::json value) {
+    p_.fallback = std::move(value);
+    return *this;
+  }
+  operator Param() const { return p_; }  // NOLINT(google-explicit-constructor): table syntax
+
+ private:
+  Param p_;
+};
+
 struct StepInfo {
   std::string name;
   // The bench fault family the step drives (card, scanner, keypad, printer, power), or "" for
@@ -82,6 +127,7 @@ struct StepInfo {
   std::string form;          // how it is written: "sale: {amount, method, card?, …}"
   std::string doc;
   std::vector<Param> params;  // keys of the step's mapping, when it takes one
+  bool check = false;         // checks something (expect): a scenario needs at least one
 };
 
 struct ExpectInfo {
@@ -114,8 +160,10 @@ struct NamedDoc {
 };
 
 // Step keys, in the order docs list them: sale, refund, query, last, reprint, cancel, status,
-// reset, fault, clear, card, scan, scanner, keys, paper, power, wait, expect.
+// reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect.
+// Read from the registered kinds (rig/scenario/registry.h).
 const std::vector<StepInfo>& steps();
+// result, event, prompt, display, receipt, ecr, host_message, wallet_message, ledger, state.
 const std::vector<ExpectInfo>& expectations();
 const std::vector<FaultInfo>& faults();
 // `when:` keys: host_message, wallet_message, event, prompt, after.
@@ -149,14 +197,15 @@ std::vector<std::string> names_of(const std::vector<Param>& list);
 // request; its response is paired with it by path).
 std::string default_direction_for_mti(const std::string& mti);
 
-// The bench fault families `scenario` drives (its steps' and faults' families), so that a run
-// can refuse a station that lacks one before starting. "ecr" is not returned: the rig-ecr
-// driver makes those faults itself.
+// The bench fault families `scenario` drives (StepKind::families of its steps), so that a run
+// can refuse a station that lacks one before starting. "ecr" is not returned: the station's
+// terminal driver makes those faults itself.
 std::set<std::string> needed_families(const Scenario& scenario);
 
-// What `step` needs from the station's terminal driver (rig/terminal/model.h): the command it
-// sends, the observations its check or trigger reads, the status fields it compares, the driver
-// fault it arms. A scenario with a need the driver lacks is skipped on that station.
+// What `step` needs from the station's terminal driver (rig/terminal/model.h), as its kind
+// declares it (StepKind::needs, and ExpectKind::needs for an expect): the command it sends, the
+// observations its check or trigger reads, the status fields it compares, the driver fault it
+// arms. A scenario with a need the driver lacks is skipped on that station.
 std::vector<terminal::Need> terminal_needs(const Step& step);
 
 }  // namespace rig::scenario

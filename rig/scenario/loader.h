@@ -1,5 +1,6 @@
 // Strict loading of scenario files (docs/scenarios.md) into the model of scenario.h, checked
-// against the catalogue (catalogue.h).
+// against the catalogue (catalogue.h). The loader reads the file's structure; each step is read
+// by its registered kind (registry.h, StepKind::parse, with the StepReader of step_reader.h).
 //
 // Every mistake is a rig::ConfigIssue "file:line:col: message" (1-based), and a file is read to
 // its end so that all of its mistakes come out together, in file order, in one ConfigError:

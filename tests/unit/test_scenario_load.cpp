@@ -178,7 +178,8 @@ TEST(ScenarioLoad, DesignExample) {
   EXPECT_EQ(s.steps[6].args.dump(),
             R"({"direction":"to_host","field_90_refers_to":"previous","mti":"0400"})");
   EXPECT_EQ(s.steps[8].args.dump(), R"({"net":"1.00","reversals":1})");
-  EXPECT_EQ(rig::scenario::needed_families(s), (std::set<std::string>{"network"}));
+  // The sales present their card: the card fixture is needed too.
+  EXPECT_EQ(rig::scenario::needed_families(s), (std::set<std::string>{"card", "network"}));
 }
 
 TEST(ScenarioLoad, DefaultsFromTheCatalogue) {

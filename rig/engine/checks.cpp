@@ -1,0 +1,135 @@
+#include "rig/engine/checks.h"
+
+#include <cmath>
+
+#include "rig/engine/judge.h"
+#include "rig/engine/runner.h"
+#include "rig/engine/station.h"
+#include "rig/engine/terminal_port.h"
+#include "rig/protocol/amount.h"
+
+namespace rig::engine {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+namespace {
+
+double ms_since(Clock::time_point start, Clock::time_point t) {
+  return std::round(std::chrono::duration<double, std::milli>(t - start).count() * 1000.0) / 1000.0;
+}
+
+// "-1.00" -> -100 minor units; net figures go negative after refunds.
+std::int64_t signed_minor(const std::string& text) {
+  bool negative = !text.empty() && text[0] == '-';
+  auto v = protocol::parse_amount(negative ? text.substr(1) : text).value_or(0);
+  return negative ? -v : v;
+}
+
+}  // namespace
+
+Checks::Checks(Station& station, const RunnerOptions& options, Timeline& timeline,
+               TerminalPort& terminal)
+    : st_(station), opt_(options), tl_(timeline), terminal_(terminal) {}
+
+void Checks::start() {
+  if (!st_.admin()) return;
+  std::string error;
+  ledger_base_ = ledger_now(milliseconds(5000), &error);
+  if (ledger_base_.is_null()) throw InfrastructureError(error);
+}
+
+void Checks::record(const std::string& where, const std::string& what, const std::string& expected,
+                    const std::string& failure) {
+  report::CheckResult cr;
+  cr.where = where;
+  cr.what = what;
+  cr.passed = failure.empty();
+  cr.expected = expected;
+  cr.actual = failure;
+  cr.at_ms = ms_since(tl_.start(), Clock::now());
+  results_.push_back(cr);
+}
+
+std::string Checks::run(const scenario::Step& step) {
+  const scenario::ExpectKind* kind = scenario::kinds().expectation(step.expect);
+  std::string failure =
+      kind ? kind->check(*this, step)
+           : step.loc.to_string() + ": the engine cannot check '" + step.expect + "'";
+  const std::string expected = fields_text(step.args);
+  record(step.loc.to_string(), step.expect + " " + expected, expected, failure);
+  return failure;
+}
+
+std::string Checks::run_evidence(const std::vector<const scenario::EvidenceKind*>& evidence,
+                                 const scenario::SourceLoc& where) {
+  const terminal::TerminalDriver& term = st_.terminal();
+  std::string first;
+  for (const scenario::EvidenceKind* e : evidence) {
+    bool can = true;
+    for (const auto& need : e->needs()) {
+      can = can && terminal::lacking(need, term.capabilities(), term.driver_name()).empty();
+    }
+    if (!can) continue;
+    std::string failure = e->check(*this);
+    record(where.to_string(), "evidence " + e->name(), e->doc(), failure);
+    if (first.empty()) first = failure;
+  }
+  return first;
+}
+
+json Checks::ledger_now(milliseconds timeout, std::string* error) {
+  link::HttpJsonClient* admin = st_.admin();
+  if (!admin) {
+    *error = "station " + st_.name() + " has no host admin endpoint for ledger checks";
+    return nullptr;
+  }
+  link::JsonReply r =
+      admin->request("GET", "/admin/ledger?tid=" + st_.tid(), json::object(), link::after(timeout));
+  if (!r.status) {
+    *error = r.status.message;
+    return nullptr;
+  }
+  if (r.http_status != 200) {
+    *error = admin->name() + ": ledger query answered HTTP " + std::to_string(r.http_status);
+    return nullptr;
+  }
+  return r.body;
+}
+
+const Transaction& Checks::transaction() const { return terminal_.transaction(); }
+
+std::string Checks::scoped(const std::string& name) const { return terminal_.scoped(name); }
+
+milliseconds Checks::within(const scenario::Step& step, bool positive) const {
+  const milliseconds base = step.within.count() > 0 ? step.within : milliseconds(10000);
+  const milliseconds w(
+      static_cast<long long>(std::llround(static_cast<double>(base.count()) * st_.time_scale())));
+  return std::max(w, positive ? opt_.min_within : milliseconds(100));
+}
+
+bool Checks::interrupted() const {
+  return (opt_.interrupted && opt_.interrupted->load()) || tl_.interrupted();
+}
+
+json Checks::ledger_since_start() {
+  std::string error;
+  json now = ledger_now(milliseconds(5000), &error);
+  if (now.is_null()) throw InfrastructureError(error);
+  // The ledger outlives scenarios: figures are counted from the scenario's start.
+  json d = json::object();
+  for (const char* k : {"debits", "reversals", "declines", "refunds", "wallet_payments"}) {
+    d[k] = now.value(k, 0) - ledger_base_.value(k, 0);
+  }
+  for (const char* k : {"net", "wallet_net", "fees"}) {
+    d[k] = protocol::format_amount(signed_minor(now.value(k, "0.00")) -
+                                   signed_minor(ledger_base_.value(k, "0.00")));
+  }
+  return d;
+}
+
+json Checks::ask_status(Clock::time_point deadline) {
+  return terminal_.ask_status(terminal::CommandKind::status, deadline);
+}
+
+}  // namespace rig::engine

@@ -1,0 +1,65 @@
+// The session's checks: runs each expect step by its kind (rig/checks), records every check in
+// the results, and serves the kinds as their CheckContext — the timeline, the current
+// transaction, deadlines scaled to the bench, the ledger since the scenario began, and status
+// snapshots asked of the terminal. Evidence checks (registered EvidenceKinds) run here at the
+// end of a scenario.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "rig/engine/context.h"
+#include "rig/report/results.h"
+#include "rig/scenario/registry.h"
+
+namespace rig::engine {
+
+class Station;
+struct RunnerOptions;
+class TerminalPort;
+
+class Checks : public CheckContext {
+ public:
+  Checks(Station& station, const RunnerOptions& options, Timeline& timeline,
+         TerminalPort& terminal);
+
+  // Reads the ledger's figures now, the base of ledger checks (when the station has a host
+  // admin endpoint). Throws InfrastructureError when it cannot.
+  void start();
+
+  // Judges an expect step by its kind, records the CheckResult; "" or the failure text.
+  std::string run(const scenario::Step& step);
+  // Runs `evidence` whose needs the station's driver meets, over the whole scenario, and records
+  // each as a check at `where`; "" or the first failure text.
+  std::string run_evidence(const std::vector<const scenario::EvidenceKind*>& evidence,
+                           const scenario::SourceLoc& where);
+  const std::vector<report::CheckResult>& results() const { return results_; }
+
+  // The host's ledger figures for this terminal now (vhost admin), as vhost reports them; null
+  // with `error` set when they cannot be read.
+  nlohmann::json ledger_now(std::chrono::milliseconds timeout, std::string* error);
+
+  // CheckContext
+  const Timeline& timeline() const override { return tl_; }
+  const Transaction& transaction() const override;
+  std::string scoped(const std::string& name) const override;
+  std::chrono::milliseconds within(const scenario::Step& step, bool positive) const override;
+  bool interrupted() const override;
+  nlohmann::json ledger_since_start() override;
+  nlohmann::json ask_status(Clock::time_point deadline) override;
+
+ private:
+  void record(const std::string& where, const std::string& what, const std::string& expected,
+              const std::string& failure);
+
+  Station& st_;
+  const RunnerOptions& opt_;
+  Timeline& tl_;
+  TerminalPort& terminal_;
+  nlohmann::json ledger_base_;
+  std::vector<report::CheckResult> results_;
+};
+
+}  // namespace rig::engine

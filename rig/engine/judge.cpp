@@ -1,0 +1,110 @@
+#include "rig/engine/judge.h"
+
+#include <cctype>
+
+namespace rig::engine {
+
+using nlohmann::json;
+
+std::string judge(CheckContext& ctx, const scenario::Step& step, const std::string& what,
+                  const Eval& eval, bool positive) {
+  const std::chrono::milliseconds within = ctx.within(step, positive);
+  const Clock::time_point deadline = Clock::now() + within;
+  const Timeline& tl = ctx.timeline();
+  std::string failure;
+  if (positive) {
+    bool ok =
+        tl.wait_until([&](const std::vector<Entry>& es) { return eval(es).empty(); }, deadline);
+    if (ok) return "";
+    failure = eval(tl.snapshot());
+  } else {
+    // Absences and counts can only be judged at the end of the window.
+    tl.wait_until([](const std::vector<Entry>&) { return false; }, deadline);
+    failure = eval(tl.snapshot());
+    if (failure.empty()) return "";
+  }
+  if (ctx.interrupted()) return step.loc.to_string() + ": interrupted while waiting for " + what;
+  return step.loc.to_string() + ": expected " + what + " within " + std::to_string(within.count()) +
+         "ms; " + failure;
+}
+
+Occurrences Occurrences::of(const json& args) {
+  Occurrences o;
+  o.absent = args.value("absent", false);
+  if (args.contains("count")) o.count = args["count"].get<int>();
+  return o;
+}
+
+bool Occurrences::holds(int n) const {
+  if (absent) return n == 0;
+  if (count) return n == *count;
+  return n > 0;
+}
+
+std::string Occurrences::describe(const std::string& what) const {
+  if (absent) return "no " + what;
+  if (count) return std::to_string(*count) + " × " + what;
+  return what;
+}
+
+std::string judge_occurrences(CheckContext& ctx, const scenario::Step& step,
+                              const std::string& what, std::size_t from, const Matches& matches,
+                              const std::function<bool(const Entry&)>& shown) {
+  const Occurrences want = Occurrences::of(step.args);
+  auto eval = [&](const std::vector<Entry>& es) -> std::string {
+    int n = 0;
+    for (std::size_t i = from; i < es.size(); ++i) n += matches(es, i) ? 1 : 0;
+    if (want.holds(n)) return "";
+    std::string seen = seen_list(es, from, shown);
+    return want.at_deadline() ? "counted " + std::to_string(n) + "; " + seen : seen;
+  };
+  return judge(ctx, step, want.describe(what), eval, !want.at_deadline());
+}
+
+bool field_matches(const json& want, const json& have) {
+  const std::string h = have.is_string() ? have.get<std::string>() : have.dump();
+  const std::string w = want.is_string() ? want.get<std::string>() : want.dump();
+  return h == w;
+}
+
+bool text_matches(const std::string& have, const std::string& want) {
+  return have.find(want) != std::string::npos;
+}
+
+std::string fields_text(const json& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields.items()) {
+    if (!out.empty()) out += ' ';
+    out += k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+  }
+  return out;
+}
+
+std::string describe_entry(const Entry& e) {
+  if (e.kind == EntryKind::host_message) {
+    return e.fields.value("mti", "?") + " " + e.fields.value("direction", "");
+  }
+  if (e.kind == EntryKind::wallet_message) {
+    return e.fields.value("method", "") + " " + e.fields.value("path", "") + " " +
+           e.fields.value("direction", "");
+  }
+  std::string kind = to_string(e.kind);
+  for (auto& c : kind) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return kind + " " + fields_text(e.fields);
+}
+
+std::string seen_list(const std::vector<Entry>& es, std::size_t from,
+                      const std::function<bool(const Entry&)>& relevant) {
+  std::vector<std::string> items;
+  for (std::size_t i = from; i < es.size(); ++i) {
+    if (relevant(es[i])) items.push_back(describe_entry(es[i]));
+  }
+  if (items.empty()) return "saw none";
+  std::string out = "saw ";
+  std::size_t first = items.size() > 6 ? items.size() - 6 : 0;
+  if (first > 0) out += "… ";
+  for (std::size_t i = first; i < items.size(); ++i) out += (i > first ? "; " : "") + items[i];
+  return out;
+}
+
+}  // namespace rig::engine

@@ -1,0 +1,198 @@
+// Steps a person or a robot does at the terminal, through the station's fixtures: card, scan,
+// scanner, keys, paper, power. Each needs its bench fault family.
+#include "rig/engine/fixtures.h"
+#include "rig/steps/step_kind.h"
+
+namespace rig::steps {
+
+namespace {
+
+// card: {insert|swipe|tap: CARD, damage?, failures?} | card: remove
+class CardStep : public scenario::StepKind {
+ public:
+  CardStep()
+      : StepKind(step_info(
+            "card", "card", "card: {insert|swipe|tap: CARD, damage?, failures?} | card: remove",
+            "present a card to the reader, or take it out",
+            {MakeParam("insert", ValueType::card, "insert this card's chip"),
+             MakeParam("swipe", ValueType::card, "swipe this card's stripe"),
+             MakeParam("tap", ValueType::card, "tap this card (contactless)"),
+             MakeParam("damage", ValueType::text, "what is wrong with the card")
+                 .choices(scenario::names_of(scenario::card_damages()))
+                 .fallback("none"),
+             MakeParam("failures", ValueType::integer,
+                       "chip_intermittent: how many chip reads fail first (default 1)")
+                 .range(1)})) {}
+
+  void parse(scenario::StepReader& r, const YAML::Node&, const YAML::Node& value,
+             scenario::Step& step) const override {
+    json& args = step.args;
+    if (value.IsScalar()) {
+      if (value.Scalar() == "remove") {
+        args["action"] = "remove";
+      } else {
+        r.error(value,
+                "expected remove or a mapping {insert|swipe|tap: CARD, damage?} for card, got " +
+                    describe_value(value));
+      }
+      return;
+    }
+    MapReader m(r.yaml(), value, "card");
+    if (!m.valid()) return;
+    const std::vector<Param>& params = info().params;  // insert swipe tap damage failures
+    std::string first;
+    for (std::size_t i = 0; i < 3; ++i) {
+      const Param& how = params[i];
+      YAML::Node n = m.get(how.name);
+      if (!n.IsDefined()) continue;
+      if (!first.empty()) {
+        r.error(n, "card takes one of: insert, swipe, tap; found '" + first + "' and '" + how.name +
+                       "'");
+        continue;
+      }
+      first = how.name;
+      json card;
+      if (r.read_value(n, how, card, how.name)) {
+        args["action"] = how.name;
+        args["card"] = card;
+      }
+    }
+    if (first.empty()) r.error(value, "card needs one of: insert, swipe, tap (or card: remove)");
+    r.read_params(m, {params[3], params[4]}, args);
+    m.finish();
+    if (args.contains("failures") && args.value("damage", "") != "chip_intermittent") {
+      r.error(m.get("failures"), "'failures' needs damage chip_intermittent");
+    }
+  }
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    const json& a = step.args;
+    const std::string how = a.value("action", "insert");
+    if (how == "remove") {
+      ctx.fixtures.act("card.remove", json::object());
+      sr.summary = "card remove";
+      return;
+    }
+    json params = {{"card", a.value("card", "")}, {"damage", a.value("damage", "none")}};
+    if (a.contains("failures")) params["failures"] = a["failures"];
+    ctx.fixtures.act("card." + how, params);
+    sr.summary = "card " + how + " " + a.value("card", "");
+  }
+};
+
+// scan: {code, dirt?, blur?, seed?}
+class ScanStep : public scenario::StepKind {
+ public:
+  ScanStep()
+      : StepKind(step_info(
+            "scan", "scanner", "scan: {code, dirt?, blur?, seed?}",
+            "show a payment code to the scanner",
+            {MakeParam("code", ValueType::text,
+                       "the code's text (any text: bad codes are test input)")
+                 .required(),
+             MakeParam("dirt", ValueType::number, "dirt on the code's path, 0 to 1").range(0, 1),
+             MakeParam("blur", ValueType::number, "blur of the presentation, 0 to 1").range(0, 1),
+             MakeParam("seed", ValueType::integer, "seed of the image damage")
+                 .range(0, scenario::kMaxSeed)})) {}
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    ctx.fixtures.act("scanner.present", step.args);
+    sr.summary = "scan";
+  }
+};
+
+// A fixture action written as one word: `scanner: clean`, `paper: out`, `power: cut`. The word
+// is stored under `key`; the action is "FAMILY.WORD", or `action_of` when given.
+class WordStep : public scenario::StepKind {
+ public:
+  WordStep(StepInfo info, std::string key, std::vector<std::string> words,
+           std::function<std::pair<std::string, json>(const std::string&)> action_of)
+      : StepKind(std::move(info)),
+        key_(std::move(key)),
+        words_(std::move(words)),
+        action_of_(std::move(action_of)) {}
+
+  void parse(scenario::StepReader& r, const YAML::Node&, const YAML::Node& value,
+             scenario::Step& step) const override {
+    std::string v;
+    if (r.yaml().read_choice(value, words_, name() + " " + key_, v)) step.args[key_] = v;
+  }
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    const std::string word = step.args.value(key_, words_.front());
+    auto [action, params] = action_of_(word);
+    ctx.fixtures.act(action, params);
+    sr.summary = name() + " " + word;
+  }
+
+ private:
+  std::string key_;
+  std::vector<std::string> words_;
+  std::function<std::pair<std::string, json>(const std::string&)> action_of_;
+};
+
+// keys: ["1", "2", "ENTER"]
+class KeysStep : public scenario::StepKind {
+ public:
+  KeysStep()
+      : StepKind(step_info("keys", "keypad", "keys: [\"1\", \"2\", \"ENTER\"]",
+                           "press keys on the terminal's keypad, in order")) {}
+
+  void parse(scenario::StepReader& r, const YAML::Node&, const YAML::Node& value,
+             scenario::Step& step) const override {
+    if (!value.IsSequence()) {
+      r.error(value, "expected a list of keys, e.g. [\"1\", \"2\", \"ENTER\"], got " +
+                         describe_value(value));
+      return;
+    }
+    if (value.size() == 0) {
+      r.error(value, "keys needs at least one key");
+      return;
+    }
+    const auto known = scenario::names_of(scenario::key_names());
+    json keys = json::array();
+    for (const auto& k : value) {
+      std::string key;
+      if (!r.yaml().read(k, key)) continue;
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        // The digits are listed as a range: thirteen names would drown the message.
+        r.error(k, "unknown keypad key '" + key + "' (known: 0-9, ENTER, CANCEL, CLEAR)");
+        continue;
+      }
+      keys.push_back(key);
+    }
+    step.args["keys"] = keys;
+  }
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    ctx.fixtures.act("keypad.press", {{"keys", step.args.value("keys", json::array())}});
+    sr.summary = "keys";
+  }
+};
+
+}  // namespace
+
+void add_fixture_steps(scenario::KindRegistry& r) {
+  r.add<CardStep>();
+  r.add<ScanStep>();
+  r.add<WordStep>(step_info("scanner", "scanner", "scanner: clean", "clean the scanner head"),
+                  "action", std::vector<std::string>{"clean"}, [](const std::string&) {
+                    return std::make_pair(std::string("scanner.clean"), json::object());
+                  });
+  r.add<KeysStep>();
+  r.add<WordStep>(
+      step_info("paper", "printer", "paper: ok | low | out", "set the printer's paper sensor"),
+      "state", std::vector<std::string>{"ok", "low", "out"}, [](const std::string& state) {
+        return std::make_pair(std::string("printer.paper"), json{{"state", state}});
+      });
+  r.add<WordStep>(
+      step_info("power", "power", "power: cut | restore", "cut or restore the terminal's power"),
+      "action", std::vector<std::string>{"cut", "restore"},
+      [](const std::string& action) { return std::make_pair("power." + action, json::object()); });
+}
+
+}  // namespace rig::steps

@@ -1,0 +1,223 @@
+// Steps that send a command to the terminal, through the station's terminal driver: sale,
+// refund, query, last, reprint, cancel, status, reset, login, unlock. Each needs its command
+// (a driver that cannot send it skips the scenario).
+#include "rig/engine/fixtures.h"
+#include "rig/engine/runner.h"
+#include "rig/engine/terminal_port.h"
+#include "rig/steps/step_kind.h"
+
+namespace rig::steps {
+
+namespace {
+
+using terminal::Command;
+using terminal::CommandKind;
+
+StepInfo command_info(CommandKind kind, bool transaction, bool bare, std::string form,
+                      std::string doc, std::vector<Param> params = {}) {
+  StepInfo info =
+      step_info(terminal::to_string(kind), "", std::move(form), std::move(doc), std::move(params));
+  info.transaction = transaction;
+  info.bare = bare;
+  return info;
+}
+
+// The sale or refund `args` ask for: its id (the scenario's, scoped, or a fresh one), amount,
+// currency and method.
+Command money_command(engine::StepContext& ctx, CommandKind kind, const json& args) {
+  Command c;
+  c.kind = kind;
+  c.id = args.contains("id") ? ctx.terminal.scoped(args.value("id", "")) : ctx.terminal.new_id();
+  c.amount = args.value("amount", "0.00");
+  c.currency = args.value("currency", "156");
+  c.method = args.value("method", "card");
+  return c;
+}
+
+// A step that is one terminal command.
+class CommandStep : public scenario::StepKind {
+ public:
+  CommandStep(CommandKind kind, StepInfo info) : StepKind(std::move(info)), kind_(kind) {}
+
+  std::vector<terminal::Need> needs(const scenario::Step&) const override {
+    return {terminal::Need::command(kind_)};
+  }
+
+ protected:
+  CommandKind kind() const { return kind_; }
+  // Sends `c`; a transaction step makes it the current transaction first.
+  void send(engine::StepContext& ctx, const Command& c, bool any_id) const {
+    if (info().transaction) {
+      ctx.terminal.start(c, any_id);
+    } else {
+      ctx.terminal.send(c);
+    }
+  }
+
+ private:
+  CommandKind kind_;
+};
+
+// sale: {amount, method, card?, code?, currency?, id?}. The card is presented and its PIN
+// typed by the cardholder; a code is shown to the scanner.
+class SaleStep : public CommandStep {
+ public:
+  SaleStep()
+      : CommandStep(
+            CommandKind::sale,
+            command_info(
+                CommandKind::sale, true, false,
+                "sale: {amount, method, card?, code?, currency?, id?}", "start a sale (ECR SALE)",
+                {MakeParam("amount", ValueType::amount, "amount, two fraction digits (\"100.00\")")
+                     .required(),
+                 MakeParam("method", ValueType::text, "card or qr")
+                     .choices({"card", "qr"})
+                     .required(),
+                 MakeParam("card", ValueType::card,
+                           "card presented when the terminal asks (method card)"),
+                 MakeParam("code", ValueType::text,
+                           "payment code shown to the scanner (method qr)"),
+                 MakeParam("currency", ValueType::currency, "ISO 4217 numeric currency")
+                     .fallback("156"),
+                 MakeParam("id", ValueType::transaction_id,
+                           "transaction id; default: made up by the engine")})) {}
+
+  void parse(scenario::StepReader& r, const YAML::Node& item, const YAML::Node& value,
+             scenario::Step& step) const override {
+    StepKind::parse(r, item, value, step);
+    const json& a = step.args;
+    if (!a.contains("method") || !value.IsMap()) return;
+    if (a["method"] == "qr" && a.contains("card"))
+      r.error(value["card"], "'card' is for method card");
+    if (a["method"] == "card" && a.contains("code"))
+      r.error(value["code"], "'code' is for method qr");
+  }
+
+  std::vector<std::string> families(const scenario::Step& step) const override {
+    std::vector<std::string> out;
+    if (step.args.contains("card")) out.push_back("card");
+    if (step.args.contains("code")) out.push_back("scanner");
+    return out;
+  }
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    const json& a = step.args;
+    Command c = money_command(ctx, CommandKind::sale, a);
+    sr.summary = "sale " + c.amount + " " + c.method;
+    send(ctx, c, false);
+    if (a.contains("card")) {
+      const std::string card = a.value("card", "");
+      ctx.fixtures.act("card.insert", {{"card", card}});
+      if (ctx.options.cards && ctx.options.cards->count(card)) {
+        ctx.fixtures.answer_pins({ctx.options.cards->at(card).pin}, ctx.terminal.transaction());
+      }
+      sr.summary += " card " + card;
+    }
+    if (a.contains("code")) ctx.fixtures.act("scanner.present", {{"code", a.value("code", "")}});
+  }
+};
+
+// refund: {amount, of?}
+class RefundStep : public CommandStep {
+ public:
+  RefundStep()
+      : CommandStep(
+            CommandKind::refund,
+            command_info(
+                CommandKind::refund, true, false, "refund: {amount, of?}",
+                "start a refund (ECR REFUND)",
+                {MakeParam("amount", ValueType::amount, "amount to give back").required(),
+                 MakeParam("of", ValueType::transaction_id, "id of the sale being refunded")})) {}
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    const json& a = step.args;
+    Command c = money_command(ctx, CommandKind::refund, a);
+    if (a.contains("of")) c.original_id = ctx.terminal.scoped(a.value("of", ""));
+    sr.summary = "refund " + c.amount + " " + c.method;
+    send(ctx, c, false);
+  }
+};
+
+// query, cancel: about a transaction (default: the current one).
+class AboutTransactionStep : public CommandStep {
+ public:
+  AboutTransactionStep(CommandKind kind, StepInfo info) : CommandStep(kind, std::move(info)) {}
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    Command c;
+    c.kind = kind();
+    c.id = step.args.contains("id") ? ctx.terminal.scoped(step.args.value("id", ""))
+                                    : ctx.terminal.transaction().id;
+    if (c.id.empty()) c.id = ctx.terminal.new_id();
+    sr.summary = name() + " " + c.id;
+    send(ctx, c, false);
+  }
+};
+
+// last, reprint, status, reset, login, unlock: a request of its own, with a fresh id.
+class RequestStep : public CommandStep {
+ public:
+  // `answers_another`: the answer carries another transaction's id (last, reprint).
+  RequestStep(CommandKind kind, StepInfo info, bool answers_another)
+      : CommandStep(kind, std::move(info)), answers_another_(answers_another) {}
+
+  void run(engine::StepContext& ctx, const scenario::Step&, report::StepResult& sr) const override {
+    Command c;
+    c.kind = kind();
+    c.id = ctx.terminal.new_id();
+    sr.summary = name();
+    send(ctx, c, answers_another_);
+  }
+
+ private:
+  bool answers_another_;
+};
+
+}  // namespace
+
+void add_terminal_steps(scenario::KindRegistry& r) {
+  r.add<SaleStep>();
+  r.add<RefundStep>();
+  r.add<AboutTransactionStep>(
+      CommandKind::query,
+      command_info(CommandKind::query, true, true, "query: {id?}",
+                   "ask for a transaction's outcome (ECR QUERY)",
+                   {MakeParam("id", ValueType::transaction_id,
+                              "transaction id; default: the last transaction")}));
+  r.add<RequestStep>(
+      CommandKind::last,
+      command_info(CommandKind::last, true, true, "last", "ask for the last result (ECR LAST)"),
+      true);
+  r.add<RequestStep>(CommandKind::reprint,
+                     command_info(CommandKind::reprint, true, true, "reprint",
+                                  "reprint the last receipt (ECR REPRINT)"),
+                     true);
+  r.add<AboutTransactionStep>(CommandKind::cancel,
+                              command_info(CommandKind::cancel, true, true, "cancel",
+                                           "cancel what the terminal is doing (ECR CANCEL)"));
+  r.add<RequestStep>(CommandKind::status,
+                     command_info(CommandKind::status, false, true, "status",
+                                  "ask for the terminal's state (ECR STATUS)"),
+                     false);
+  r.add<RequestStep>(
+      CommandKind::reset,
+      command_info(CommandKind::reset, false, true, "reset", "reset the terminal (ECR RESET)"),
+      false);
+  r.add<RequestStep>(
+      CommandKind::login,
+      command_info(CommandKind::login, true, true, "login",
+                   "operator login (ECR LOGIN): the terminal asks for the operator password (rule "
+                   "21)"),
+      false);
+  r.add<RequestStep>(
+      CommandKind::unlock,
+      command_info(CommandKind::unlock, true, true, "unlock",
+                   "supervisor unlock of a locked terminal (ECR UNLOCK), password on the keypad "
+                   "(rule 21)"),
+      false);
+}
+
+}  // namespace rig::steps
