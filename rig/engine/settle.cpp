@@ -100,9 +100,12 @@ std::string Settler::unlock(Clock::time_point deadline) {
     return "terminal left locked (rule 21); its profile gives no supervisor_password to "
            "unlock it, so the station takes no more scenarios";
   }
-  if (!terminal_.can(CommandKind::unlock)) {
-    return "terminal left locked (rule 21); terminal driver " + st_.terminal().driver_name() +
-           " cannot send unlock, so the station takes no more scenarios";
+  const terminal::TerminalDriver& term = st_.terminal();
+  if (!terminal_.can(CommandKind::unlock) ||
+      !term.capabilities().observations.count(terminal::ObservationKind::prompt)) {
+    return "terminal left locked (rule 21); terminal driver " + term.driver_name() +
+           " cannot send unlock and show its password prompt, so the station takes no more "
+           "scenarios";
   }
   try {
     terminal::Command c;
