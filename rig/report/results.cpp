@@ -99,6 +99,11 @@ int RunResult::exit_code() const {
   Counts c = counts();
   if (c.fail > 0) return 1;
   if (c.error > 0) return 3;
+  // An attempt the rig could not judge (a service died, a station fell out) is an infrastructure
+  // error even when another attempt of the scenario passed: "flaky" must not turn it into 0.
+  // Attempts carried from an earlier run (--rerun-failed) were that run's verdict, not this one's.
+  for (const auto& s : scenarios)
+    if (s.status == Status::error && (s.run_id.empty() || s.run_id == run_id)) return 3;
   return 0;
 }
 

@@ -48,6 +48,13 @@ TEST(Results, CountsScenariosByOutcomeAndExitCodes) {
   EXPECT_EQ(c.flaky, 1);
   EXPECT_EQ(c.attempts, 3);
   EXPECT_EQ(repeat.exit_code(), 0);
+  // An attempt that errored (a service died) is not made good by another that passed.
+  RunResult spoiled;
+  spoiled.scenarios = {attempt("qr/paid", Status::pass, 1), attempt("qr/paid", Status::error, 2)};
+  EXPECT_EQ(spoiled.counts().flaky, 1);
+  EXPECT_EQ(spoiled.exit_code(), 3);
+  spoiled.scenarios[1].run_id = "an-earlier-run";  // carried by --rerun-failed: not this run's
+  EXPECT_EQ(spoiled.exit_code(), 0);
   repeat.judge();
   for (const auto& s : repeat.scenarios) {
     EXPECT_EQ(s.outcome, Status::flaky);
