@@ -2,8 +2,13 @@
 // scenario suites as `rig run` does, and listing the serial ports of the machine.
 #include <pybind11/stl.h>
 
+#include <dlfcn.h>
+
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -30,12 +35,47 @@ bool has_vterm(const std::string& dir) {
   return !dir.empty() && fs::is_regular_file(fs::path(dir) / "vterm", ec);
 }
 
+// Where this native module was loaded from, "" when the loader cannot say.
+std::string module_path() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&module_path), &info) == 0 || !info.dli_fname) return "";
+  std::error_code ec;
+  return fs::weakly_canonical(fs::path(info.dli_fname), ec).string();
+}
+
+// <prefix>/bin of an installed module: the module is <prefix>/lib/python3/dist-packages/posrig/
+// (or lib/python3.X/…, lib64/…), so the first ancestor with bin/vterm, a few levels up.
+std::string installed_bin_dir() {
+  const std::string self = module_path();
+  if (self.empty()) return "";
+  fs::path dir = fs::path(self).parent_path();
+  for (int up = 0; up < 6 && dir.has_parent_path() && dir != dir.root_path(); ++up) {
+    dir = dir.parent_path();
+    if (has_vterm((dir / "bin").string())) return (dir / "bin").string();
+  }
+  return "";
+}
+
+// Why a bench that launches simulators could not start them: said after `error` when no
+// folder of simulators was found.
+std::string rig_dir_hint(const std::string& rig_dir, const std::string& error) {
+  if (!rig_dir.empty() || error.find("cannot start") == std::string::npos) return "";
+  return "; no folder with vterm and vhost was found for ${rig_dir} (looked in $POSRIG_RIG_DIR, "
+         "beside the installed module (<prefix>/bin), the build tree, " +
+         std::string(POSRIG_INSTALL_BINDIR) + " and PATH): set POSRIG_RIG_DIR or pass rig_dir=";
+}
+
 }  // namespace
 
 std::string default_rig_dir() {
   if (const char* env = std::getenv("POSRIG_RIG_DIR"); env && *env) return env;
+  if (std::string bin = installed_bin_dir(); !bin.empty()) return bin;
 #ifdef POSRIG_BUILD_DIR
-  if (has_vterm(POSRIG_BUILD_DIR)) return POSRIG_BUILD_DIR;
+  // Only a module in its build tree uses that tree's simulators; an installed one does not
+  // depend on a build tree that may be stale or gone.
+  if (module_path().rfind(POSRIG_BUILD_DIR "/", 0) == 0 && has_vterm(POSRIG_BUILD_DIR)) {
+    return POSRIG_BUILD_DIR;
+  }
 #endif
 #ifdef POSRIG_INSTALL_BINDIR
   if (has_vterm(POSRIG_INSTALL_BINDIR)) return POSRIG_INSTALL_BINDIR;
@@ -105,7 +145,8 @@ void BenchHandle::up(std::chrono::milliseconds up_timeout) {
   std::string error = controller->up();
   if (!error.empty()) {
     controller->down();
-    throw engine::InfrastructureError("bench " + bench_.name + ": " + error);
+    throw engine::InfrastructureError("bench " + bench_.name + ": " + error +
+                                      rig_dir_hint(rig_dir_, error));
   }
   controller_ = std::move(controller);
 }
@@ -145,9 +186,8 @@ std::vector<std::string> BenchHandle::station_errors() const {
   return controller_ ? controller_->station_errors() : std::vector<std::string>{};
 }
 
-std::shared_ptr<SessionHandle> BenchHandle::open(const std::string& station) {
+engine::Station* BenchHandle::reserve(const std::string& station, std::string* run_tag) {
   engine::Station* chosen = nullptr;
-  std::string run_tag;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!controller_) throw UsageError("bench " + bench_.name + " is not up: call up() first");
@@ -178,9 +218,15 @@ std::shared_ptr<SessionHandle> BenchHandle::open(const std::string& station) {
     }
     // The terminal remembers transaction ids for duplicate detection: every session of this
     // bench gets ids of its own.
-    run_tag = "py" + std::to_string(++opened_);
-    busy_.insert(chosen->name());  // reserved while it opens
+    *run_tag = "py" + std::to_string(++opened_);
+    busy_.insert(chosen->name());  // reserved until released
   }
+  return chosen;
+}
+
+std::shared_ptr<SessionHandle> BenchHandle::open(const std::string& station) {
+  std::string run_tag;
+  engine::Station* chosen = reserve(station, &run_tag);
   try {
     auto session = std::make_shared<SessionHandle>(shared_from_this(), *chosen, run_tag);
     std::lock_guard<std::mutex> lock(mu_);
@@ -198,6 +244,33 @@ void BenchHandle::release(const std::string& station) {
   busy_.erase(station);
 }
 
+report::ScenarioResult BenchHandle::run_scenario(const scenario::Scenario& sc,
+                                                 const std::string& station) {
+  std::vector<rig::ConfigIssue> problems = engine::unwired_steps(bench_, sc);
+  if (!problems.empty()) throw rig::ConfigError(std::move(problems));
+  std::string run_tag;
+  engine::Station* chosen = reserve(station, &run_tag);
+  std::atomic<bool> interrupted{false};
+  engine::RunnerOptions options;
+  options.interrupted = &interrupted;
+  options.cards = &cards_;
+  options.run_tag = run_tag;
+  options.scope_ids = true;  // a scenario file, as `rig run` runs it
+  report::ScenarioResult result;
+  try {
+    CtrlC ctrl_c([&] {
+      interrupted = true;
+      chosen->timeline()->interrupt();
+    });
+    result = engine::run_scenario(*chosen, sc, options);
+  } catch (...) {
+    release(chosen->name());
+    throw;
+  }
+  release(chosen->name());
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Suites
 
@@ -210,7 +283,8 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
                       const std::string& out_dir, int repeat, bool fail_fast,
                       const std::string& shard, const std::map<std::string, std::string>& overrides,
                       const std::string& rig_dir, const std::string& junit_path,
-                      const std::string& json_path, const std::string& html_path) {
+                      const std::string& json_path, const std::string& html_path,
+                      const std::function<void(const nlohmann::json&)>& on_progress) {
   std::shared_ptr<BenchHandle> handle = BenchHandle::load(bench_file, overrides, rig_dir);
   const bench::Bench& b = handle->bench();
   std::vector<scenario::Scenario> all = scenario::load_scenarios(
@@ -218,20 +292,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
 
   std::vector<scenario::Scenario> selected;
   try {
-    std::optional<scenario::KeywordExpr> k;
-    if (!k_expr.empty()) k.emplace(k_expr);
-    std::vector<scenario::Scenario> chosen;
-    for (const auto& sc : all) {
-      if (k && !k->matches(sc)) continue;
-      if (!tags.empty() && !scenario::has_any_tag(sc, tags)) continue;
-      chosen.push_back(sc);
-    }
-    if (!shard.empty()) {
-      auto [kk, n] = scenario::parse_shard(shard);
-      for (const auto* sc : scenario::shard(chosen, kk, n)) selected.push_back(*sc);
-    } else {
-      selected = std::move(chosen);
-    }
+    selected = scenario::select_scenarios(all, {k_expr, tags, shard});
   } catch (const std::invalid_argument& e) {
     throw rig::ConfigError(rig::ConfigIssue{"posrig.run", 0, 0, e.what()});
   }
@@ -255,7 +316,56 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   options.html_path = html_path;
   options.shard = shard;
   options.overrides = overrides;
-  options.keep_timelines = true;  // the returned objects carry every timeline
+  // Passed scenarios are kept as their results.json text, as `rig run` keeps them (their
+  // timeline, faults and transcript are read back when Python asks): memory and the reports
+  // rewritten after each scenario cost what they cost the CLI.
+  options.keep_timelines = false;
+  if (!out_dir.empty()) options.logs_dir = (fs::path(out_dir) / "logs").string();
+  // on_progress: the first exception it raises stops the run (faults put back, as on Ctrl-C)
+  // and is raised by run() once the bench is down.
+  std::mutex progress_mu;
+  std::exception_ptr progress_error;
+  engine::Controller* running = nullptr;
+  auto report_progress = [&](const nlohmann::json& event) {
+    {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      if (progress_error || !on_progress) return;
+    }
+    try {
+      on_progress(event);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(progress_mu);
+      if (!progress_error) {
+        progress_error = std::current_exception();
+        if (running) running->interrupt();
+      }
+    }
+  };
+  if (on_progress) {
+    options.on_progress = [&](const engine::Progress& p) {
+      nlohmann::json event = {{"event", engine::to_string(p.phase)},
+                              {"station", p.station},
+                              {"scenario", p.scenario},
+                              {"steps", p.steps},
+                              {"elapsed_ms", p.elapsed_ms}};
+      if (p.phase == engine::Progress::Phase::step_started) {
+        event["step"] = p.step;
+        event["step_name"] = p.step_name;
+        event["where"] = p.where;
+      }
+      report_progress(event);
+    };
+    options.on_result = [&](const report::ScenarioResult& r, int done, int total) {
+      report_progress({{"event", "scenario_finished"},
+                       {"station", r.station},
+                       {"scenario", r.id},
+                       {"status", report::to_string(r.status)},
+                       {"message", r.message},
+                       {"duration_ms", r.duration_ms},
+                       {"done", done},
+                       {"total", total}});
+    };
+  }
   if (!out_dir.empty()) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
@@ -264,14 +374,20 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   bench::Bench wired = b;
   if (!handle->rig_dir().empty()) wired.variables["rig_dir"] = handle->rig_dir();
   engine::Controller controller(std::move(wired), options);
+  {
+    std::lock_guard<std::mutex> lock(progress_mu);
+    running = &controller;
+  }
   CtrlC ctrl_c([&controller] { controller.interrupt(); });
   std::string error = controller.up();
   if (!error.empty()) {
     controller.down();
-    throw engine::InfrastructureError("bench " + b.name + ": " + error);
+    throw engine::InfrastructureError("bench " + b.name + ": " + error +
+                                      rig_dir_hint(handle->rig_dir(), error));
   }
   report::RunResult result = controller.run(selected);
   controller.down();
+  if (progress_error) std::rethrow_exception(progress_error);
   return result;
 }
 
@@ -303,8 +419,9 @@ py::list ports() {
 
 void DefineBench(py::module_& m) {
   m.def("default_rig_dir", &default_rig_dir,
-        "Where vterm, vhost and rig are looked for: $POSRIG_RIG_DIR, the build tree, the\n"
-        "install's bin folder, then PATH.");
+        "Where vterm, vhost and rig are looked for: $POSRIG_RIG_DIR, the bin folder of the\n"
+        "prefix this module is installed under, the build tree (a module in it), the\n"
+        "configured install bin folder, then PATH.");
 
   py::class_<BenchHandle, std::shared_ptr<BenchHandle>>(
       m, "BenchHandle",
@@ -349,18 +466,47 @@ void DefineBench(py::module_& m) {
       // Reads the ledger base figures from vhost's admin endpoint (socket).
       .def("open", &BenchHandle::open, py::arg("station") = "",
            py::call_guard<py::gil_scoped_release>(),
-           "Opens a session on a station (\"\" = the first free one).");
+           "Opens a session on a station (\"\" = the first free one).")
+      // Drives the station through a whole scenario (terminal link, fixtures, simulators).
+      .def("run_scenario", &BenchHandle::run_scenario, py::arg("scenario"), py::arg("station") = "",
+           py::call_guard<py::gil_scoped_release>(),
+           "Runs one loaded scenario on a station (\"\" = the first free one) as `rig run`\n"
+           "does and returns its ScenarioResult; the station is put back after it.");
 
-  // Brings a bench up, runs scenarios, brings it down (processes, sockets, terminal links).
-  m.def("run", &run, py::arg("paths"), py::arg("bench_file"),
-        py::arg("tags") = std::vector<std::string>{}, py::arg("k_expr") = "", py::arg("jobs") = 0,
-        py::arg("out_dir") = "", py::arg("repeat") = 1, py::arg("fail_fast") = false,
-        py::arg("shard") = "", py::arg("overrides") = std::map<std::string, std::string>{},
-        py::arg("rig_dir") = "", py::arg("junit_path") = "", py::arg("json_path") = "",
-        py::arg("html_path") = "", py::call_guard<py::gil_scoped_release>(),
-        "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
-        "RunResult (reports are written to out_dir when given). Ctrl-C stops the run after\n"
-        "reverting faults; the pending KeyboardInterrupt is raised when it returns.");
+  // Brings a bench up, runs scenarios, brings it down (processes, sockets, terminal links):
+  // without the GIL, which on_progress takes back for each call from the stations' threads.
+  m.def(
+      "run",
+      [](const std::vector<std::string>& paths, const std::string& bench_file,
+         const std::vector<std::string>& tags, const std::string& k_expr, int jobs,
+         const std::string& out_dir, int repeat, bool fail_fast, const std::string& shard,
+         const std::map<std::string, std::string>& overrides, const std::string& rig_dir,
+         const std::string& junit_path, const std::string& json_path, const std::string& html_path,
+         const py::object& on_progress) {
+        std::function<void(const nlohmann::json&)> callback;
+        if (!on_progress.is_none()) {
+          // Holds a reference to on_progress, not a copy: nothing here decrements a Python
+          // reference count without the GIL.
+          callback = [&on_progress](const nlohmann::json& event) {
+            py::gil_scoped_acquire gil;
+            on_progress(to_py(event));
+          };
+        }
+        py::gil_scoped_release no_gil;
+        return run(paths, bench_file, tags, k_expr, jobs, out_dir, repeat, fail_fast, shard,
+                   overrides, rig_dir, junit_path, json_path, html_path, callback);
+      },
+      py::arg("paths"), py::arg("bench_file"), py::arg("tags") = std::vector<std::string>{},
+      py::arg("k_expr") = "", py::arg("jobs") = 0, py::arg("out_dir") = "", py::arg("repeat") = 1,
+      py::arg("fail_fast") = false, py::arg("shard") = "",
+      py::arg("overrides") = std::map<std::string, std::string>{}, py::arg("rig_dir") = "",
+      py::arg("junit_path") = "", py::arg("json_path") = "", py::arg("html_path") = "",
+      py::arg("on_progress") = py::none(),
+      "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
+      "RunResult (reports are written to out_dir when given). on_progress(event: dict) is\n"
+      "called from the stations' threads as scenarios and steps start and scenarios end; an\n"
+      "exception it raises stops the run and is raised here. Ctrl-C stops the run after\n"
+      "reverting faults; the pending KeyboardInterrupt is raised when it returns.");
 
   // Listing walks sysfs and opens no device: quick, and it builds Python objects, so the GIL
   // stays.

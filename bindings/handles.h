@@ -32,9 +32,10 @@ namespace posrig_py {
 
 class SessionHandle;
 
-// Folder of vterm, vhost and rig (the bench's ${rig_dir}): $POSRIG_RIG_DIR, else the build
-// tree this module was built in when it holds vterm, else the install's bin folder when it
-// holds vterm, else the PATH entry that holds vterm, else "".
+// Folder of vterm, vhost and rig (the bench's ${rig_dir}): $POSRIG_RIG_DIR, else <prefix>/bin
+// of the prefix this module is installed under (from the module's path) when it holds vterm,
+// else — for a module in its build tree — that tree, else the configured install bin folder,
+// else the PATH entry that holds vterm, else "".
 std::string default_rig_dir();
 
 class BenchHandle : public std::enable_shared_from_this<BenchHandle> {
@@ -66,6 +67,14 @@ class BenchHandle : public std::enable_shared_from_this<BenchHandle> {
   // bench is not up, the station is unknown or busy; InfrastructureError when it is in trouble.
   std::shared_ptr<SessionHandle> open(const std::string& station);
 
+  // Runs one scenario on `station` ("" = the first free one) as `rig run` runs it — steps,
+  // checks, timeout, the station put back after it — and returns its result. The station is
+  // taken for the time of the run (UsageError when the bench is not up or the station busy).
+  // Ctrl-C (a CtrlC around the call) ends it as interrupted, faults reverted. Used by the
+  // pytest plugin's scenario items.
+  rig::report::ScenarioResult run_scenario(const rig::scenario::Scenario& scenario,
+                                           const std::string& station);
+
   // For SessionHandle.
   void release(const std::string& station);
   const std::map<std::string, rig::bench::CardProfile>& cards() const { return cards_; }
@@ -85,6 +94,9 @@ class BenchHandle : public std::enable_shared_from_this<BenchHandle> {
   std::map<std::string, std::weak_ptr<SessionHandle>> sessions_;  // open sessions
   std::set<std::string> busy_;  // stations with a session, or one being opened
   int opened_ = 0;  // sessions opened so far: makes each session's transaction ids unique
+
+  // Reserves a station as open() and run_scenario() do; returns it and a fresh run tag.
+  rig::engine::Station* reserve(const std::string& station, std::string* run_tag);
 };
 
 class SessionHandle {

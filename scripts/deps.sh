@@ -10,8 +10,10 @@ POSRIG_PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev
   libsqlite3-dev libqrencode-dev libzbar-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  pybind11-dev python3-pybind11 python3-pytest python3-serial python3-dev
+  pybind11-dev python3-pybind11 python3-pytest python3-pytest-xdist python3-serial python3-dev
+  python3-yaml   # docs/ci.md's pipeline read by tests/cli/test_ci_docs.py
   socat iproute2
+  file dpkg-dev  # cpack -G DEB (dpkg-shlibdeps), tests/cli/test_install.py
   libxml2-utils  # xmllint: junit.xml checked against the xunit schema (tests)
   chromium       # report.html loaded headless (tests/integration/test_reports.cpp)
 )
@@ -36,14 +38,23 @@ posrig_install_deps() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# Configures and builds into build/ (Release with debug info, warnings as errors).
+# Configures and builds into build/ (Release with debug info, warnings as errors). With
+# arguments, builds only those targets (the main job: what it runs); without, everything
+# (tests, fuzz targets, benchmarks too).
 posrig_build() {
   local root
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPython3_EXECUTABLE=/usr/bin/python3 -DPOSRIG_WERROR=ON
-  cmake --build "$root/build" -j "$(nproc)"
+  local targets=()
+  if [ $# -gt 0 ]; then
+    targets=(--target "$@")
+  fi
+  cmake --build "$root/build" -j "$(nproc)" "${targets[@]}"
 }
+
+# What the main job runs: the rig command, the virtual bench's simulators and the Python module.
+POSRIG_MAIN_TARGETS=(rig-cli vterm vhost posrig_native)
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   posrig_install_deps

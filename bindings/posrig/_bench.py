@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 from . import _posrig
 from ._station import Duration, Station, _duration_ms
@@ -104,6 +104,16 @@ class Bench:
     def station_errors(self) -> List[str]:
         return self._native.station_errors()
 
+    def run_scenario(self, scenario: Union[PathLike, _posrig.Scenario],
+                     station: Optional[str] = None) -> _posrig.ScenarioResult:
+        """Runs one scenario (a file, or one loaded with :func:`posrig.load_scenario`) on a
+        station of this bench that is up (the first free one without ``station``), as
+        ``rig run`` runs it, and returns its :class:`posrig.ScenarioResult`. The station is
+        put back after it. Ctrl-C ends it as an ``error`` with every fault reverted."""
+        if not isinstance(scenario, _posrig.Scenario):
+            scenario = _posrig.load_scenario(os.fspath(scenario), self.load_options)
+        return self._native.run_scenario(scenario, station or "")
+
     def station(self, name: Optional[str] = None) -> Station:
         """Takes a station (the first free one without ``name``) for this script; release it
         by leaving the ``with`` block or with :meth:`Station.close`."""
@@ -148,18 +158,25 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         shard: Optional[str] = None, vars: Optional[Mapping[str, str]] = None,  # noqa: A002
         junit: Optional[PathLike] = None, json: Optional[PathLike] = None,
         html: Optional[PathLike] = None,
-        rig_dir: Optional[PathLike] = None) -> _posrig.RunResult:
+        rig_dir: Optional[PathLike] = None,
+        on_progress: Optional[Callable[[Dict[str, Any]], None]] = None) -> _posrig.RunResult:
     """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
     :class:`posrig.RunResult` (``.to_json()`` is the results.json document).
 
     ``bench``: a bench file or a :class:`Bench` (its file and vars are used; the run brings up
     a bench of its own). ``tags``/``k``/``shard`` select as ``--tag``/``-k``/``--shard``;
     ``jobs``: stations used at once (0 = all); ``out``: folder for results.json, junit.xml and
-    report.html (None: no files); ``junit``/``json``/``html``: extra paths for those.
+    report.html (None: no files), with the simulators' output in ``out/logs``;
+    ``junit``/``json``/``html``: extra paths for those. ``on_progress(event)`` is called from
+    the stations' threads (with the GIL) as each scenario and step starts and each scenario
+    ends; ``event`` is a dict (docs/python.md). An exception it raises stops the run, faults
+    put back, and is raised by ``run``.
     Raises :class:`posrig.ConfigError` for bad files or a selection no station can run,
     :class:`posrig.InfrastructureError` when the bench cannot come up. Ctrl-C stops the run
     after putting every fault back, then raises KeyboardInterrupt.
     """
+    if on_progress is not None and not callable(on_progress):
+        raise TypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
     overrides: Dict[str, str] = {}
     if isinstance(bench, Bench):
         bench_file = bench.file
@@ -173,4 +190,4 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         jobs=jobs, out_dir=os.fspath(out) if out else "", repeat=repeat, fail_fast=fail_fast,
         shard=shard or "", overrides=overrides, rig_dir=os.fspath(rig_dir) if rig_dir else "",
         junit_path=os.fspath(junit) if junit else "", json_path=os.fspath(json) if json else "",
-        html_path=os.fspath(html) if html else "")
+        html_path=os.fspath(html) if html else "", on_progress=on_progress)

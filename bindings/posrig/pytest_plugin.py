@@ -1,4 +1,5 @@
-"""pytest plugin: a bench for the test session and a station for each test.
+"""pytest plugin: a bench for the test session, a station for each test, and scenario files
+as test items.
 
 Enabled by itself once posrig is installed (entry point ``pytest11``), or with
 ``-p posrig.pytest_plugin`` (a build tree on PYTHONPATH). Options:
@@ -10,6 +11,16 @@ Enabled by itself once posrig is installed (entry point ``pytest11``), or with
     replaces a bench variable (repeatable), like ``rig run --var``.
 ``--rig-station NAME``
     the station tests take (default: the first free one).
+``--rig-no-scenarios``
+    do not collect scenario files.
+
+Scenario files (``*.yaml``/``*.yml`` inside a folder named ``scenarios``, at any depth) are
+collected as test items, one per file, named by scenario id (``decline/insufficient-funds``):
+pytest's ``-k`` matches the id, the family, the name and the tags; each tag is also a marker
+(``-m smoke``); ``--lf``, ``-x``, ``pytest-xdist`` (``-n 2``: one bench per worker) and report
+plugins work as for any test. An item runs its scenario on a station of the session's bench as
+``rig run`` does; a failure shows the failed check, expected and actual, and the end of the
+timeline. A file the loader refuses is a collection error showing ``file:line:col: message``.
 
 Fixtures: ``rig_bench`` (session scope: brought up once, down at the end) and ``station``
 (a :class:`posrig.Station`, released after the test with every fault reverted). When a test
@@ -20,15 +31,17 @@ that uses ``station`` fails, its report gets a section with the station's recent
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Generator, List, Optional
+from pathlib import Path
+from typing import Any, Dict, Generator, Iterable, List, Optional
 
 import pytest
 
 from ._bench import Bench
-from ._posrig import CheckFailed, Error
+from ._posrig import CheckFailed, ConfigError, Error, LoadOptions, Scenario, ScenarioResult
+from ._posrig import load_scenario
 from ._station import Station
 
-_STATION_KEY = pytest.StashKey[Station]() if hasattr(pytest, "StashKey") else None
+_STATION_KEY = pytest.StashKey[Station]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="replace a bench variable, like rig run --var (repeatable)")
     group.addoption("--rig-station", metavar="NAME", default=None,
                     help="station the tests take (default: the first free one)")
+    group.addoption("--rig-no-scenarios", action="store_true", default=False,
+                    help="do not collect scenario files (*.yaml in a scenarios folder)")
 
 
 def _vars(config: pytest.Config) -> Dict[str, str]:
@@ -56,33 +71,85 @@ def pytest_report_header(config: pytest.Config) -> Optional[List[str]]:
     return [f"posrig bench: {bench}"] if bench else None
 
 
+class _BenchKeeper:
+    """The session's bench: loaded when first needed, up once, down at the end of the session.
+    Shared by the ``rig_bench`` and ``station`` fixtures and the scenario items."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self._config = config
+        self._loaded: Optional[Bench] = None
+        self._bench: Optional[Bench] = None
+        self._failure: Optional[str] = None
+
+    def _path(self) -> str:
+        path = self._config.getoption("rig_bench")
+        if not path:
+            pytest.fail("posrig: the rig_bench and station fixtures need --rig-bench FILE "
+                        "(or $POSRIG_BENCH), and so do scenario files", pytrace=False)
+        return path
+
+    def load_options(self) -> LoadOptions:
+        """The loader's options: the bench's card names when a bench is given."""
+        if not self._config.getoption("rig_bench"):
+            return LoadOptions()
+        return self._load().load_options
+
+    def _load(self) -> Bench:
+        if self._loaded is None:
+            self._loaded = Bench.load(self._path(), vars=_vars(self._config))
+        return self._loaded
+
+    def get(self) -> Bench:
+        """The bench, up; a bench that did not come up fails every test that needs it."""
+        if self._failure:
+            pytest.fail(self._failure, pytrace=False)
+        if self._bench is None:
+            path = self._path()
+            try:
+                bench = self._load()
+            except ConfigError as e:
+                self._failure = f"posrig: bench {path}: {e}"
+                pytest.fail(self._failure, pytrace=False)
+            try:
+                bench.up()
+            except Error as e:
+                bench.down()
+                self._failure = f"posrig: bench {path} did not come up: {e}"
+                pytest.fail(self._failure, pytrace=False)
+            self._bench = bench
+        return self._bench
+
+    def down(self) -> None:
+        if self._bench is not None:
+            self._bench.down()
+            self._bench = None
+
+
+_KEEPER_KEY = pytest.StashKey[_BenchKeeper]()
+
+
+def _keeper(config: pytest.Config) -> _BenchKeeper:
+    keeper = config.stash.get(_KEEPER_KEY, None)
+    if keeper is None:
+        keeper = config.stash[_KEEPER_KEY] = _BenchKeeper(config)
+    return keeper
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _keeper(session.config).down()
+
+
 @pytest.fixture(scope="session")
-def rig_bench(request: pytest.FixtureRequest) -> Generator[Bench, None, None]:
+def rig_bench(request: pytest.FixtureRequest) -> Bench:
     """The bench of ``--rig-bench``, up for the whole test session."""
-    path = request.config.getoption("rig_bench")
-    if not path:
-        pytest.fail("posrig: the rig_bench and station fixtures need --rig-bench FILE "
-                    "(or $POSRIG_BENCH)", pytrace=False)
-    bench = Bench.load(path, vars=_vars(request.config))
-    try:
-        bench.up()
-    except Error as e:
-        bench.down()
-        pytest.fail(f"posrig: bench {path} did not come up: {e}", pytrace=False)
-    try:
-        yield bench
-    finally:
-        bench.down()
+    return _keeper(request.config).get()
 
 
 @pytest.fixture
 def station(rig_bench: Bench, request: pytest.FixtureRequest) -> Generator[Station, None, None]:
     """A station of the session's bench for this test; every fault is reverted after it."""
     st = rig_bench.station(request.config.getoption("rig_station"))
-    if _STATION_KEY is not None:
-        request.node.stash[_STATION_KEY] = st
-    else:  # pragma: no cover - pytest < 7
-        request.node._posrig_station = st
+    request.node.stash[_STATION_KEY] = st
     try:
         yield st
     finally:
@@ -90,9 +157,7 @@ def station(rig_bench: Bench, request: pytest.FixtureRequest) -> Generator[Stati
 
 
 def _station_of(item: pytest.Item) -> Optional[Station]:
-    if _STATION_KEY is not None:
-        return item.stash.get(_STATION_KEY, None)
-    return getattr(item, "_posrig_station", None)  # pragma: no cover - pytest < 7
+    return item.stash.get(_STATION_KEY, None)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -112,3 +177,95 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         return
     if not st.closed:
         report.sections.append((f"posrig station {st.name}: recent timeline", st.recent()))
+
+
+# -- scenario files as test items ---------------------------------------------------------------
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.Collector]:
+    if file_path.suffix not in (".yaml", ".yml") or "scenarios" not in file_path.parent.parts:
+        return None
+    if parent.config.getoption("rig_no_scenarios"):
+        return None
+    return ScenarioFile.from_parent(parent, path=file_path)
+
+
+class ScenarioFile(pytest.File):
+    """One scenario file: one item, named by the scenario's id."""
+
+    def collect(self) -> Iterable[pytest.Item]:
+        options = _keeper(self.config).load_options()
+        scenario = load_scenario(str(self.path), options)
+        for tag in scenario.tags:
+            self.config.addinivalue_line("markers", f"{tag}: posrig scenario tag")
+        yield ScenarioItem.from_parent(self, name=scenario.id, scenario=scenario)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+        if isinstance(excinfo.value, ConfigError):
+            return str(excinfo.value)  # file:line:col: message, one line per issue
+        return super().repr_failure(excinfo)
+
+
+class ScenarioFailed(Exception):
+    """A scenario item that did not pass."""
+
+    def __init__(self, result: ScenarioResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+def _timeline_text(timeline: List[Dict[str, Any]], count: int = 20) -> str:
+    """The last entries for people; ECR frames are left out (their messages are there too)."""
+    shown = [e for e in timeline if e.get("kind") not in ("ecr_in", "ecr_out")][-count:]
+    lines = []
+    for e in shown:
+        fields = dict(e.get("fields", {}))
+        fields.pop("station", None)
+        if "summary" in fields:  # host messages: their one-line summary says it all
+            fields.pop("fields", None)
+        text = " ".join(f"{k}={v}" for k, v in sorted(fields.items()))
+        lines.append(f"{e.get('t_ms', 0):10.1f}ms  {e.get('kind', ''):<15}{text}")
+    return "\n".join(lines)
+
+
+class ScenarioItem(pytest.Item):
+    """A scenario run on a station of the session's bench, as ``rig run`` runs it."""
+
+    def __init__(self, *, scenario: Scenario, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        # -k: the id is the item's name; the family, the prose name and the tags match too.
+        self.extra_keyword_matches.update([scenario.family, scenario.name, *scenario.tags])
+        for tag in scenario.tags:
+            self.add_marker(tag)
+
+    def runtest(self) -> None:
+        bench = _keeper(self.config).get()
+        result = bench.run_scenario(self.scenario, self.config.getoption("rig_station"))
+        self.user_properties.extend([("scenario", result.id), ("station", result.station),
+                                     ("status", result.status)])
+        if result.status == "pass":
+            return
+        self.add_report_section("call", "posrig timeline",
+                                _timeline_text(result.timeline, len(result.timeline)))
+        if result.status == "skipped":
+            pytest.skip(result.message)
+        raise ScenarioFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> Any:
+        if not isinstance(excinfo.value, ScenarioFailed):
+            return super().repr_failure(excinfo, style=style)
+        r = excinfo.value.result
+        lines = [f"{r.id} {r.status} on station {r.station} after {r.duration_ms / 1000:.2f}s",
+                 f"  {r.message}"]
+        for check in r.checks:
+            if not check.passed:
+                lines += [f"failed check at {check.where}: {check.what}",
+                          f"  expected: {check.expected}", f"  actual:   {check.actual}"]
+        lines += ["end of the timeline (all of it: the posrig timeline section):",
+                  _timeline_text(r.timeline, 12)]
+        return "\n".join(lines)
+
+    def reportinfo(self) -> Any:
+        return self.path, self.scenario.loc.line - 1, f"scenario {self.scenario.id}"

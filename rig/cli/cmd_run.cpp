@@ -2,25 +2,31 @@
 // and benches and drive stations.
 #include <signal.h>
 #include <sys/resource.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <ctime>
+#include <iomanip>
 #include <filesystem>
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "rig/bench/bench.h"
 #include "rig/bench/card_profile.h"
+#include "rig/bench/yaml_reader.h"
 #include "rig/cli/commands.h"
+#include "rig/cli/logging.h"
 #include "rig/cli/run_reports.h"
 #include "rig/engine/controller.h"
 #include "rig/engine/plan.h"
 #include "rig/engine/station.h"
 #include "rig/process/supervisor.h"
+#include "rig/report/console.h"
 #include "rig/scenario/catalogue.h"
 #include "rig/scenario/loader.h"
 #include "rig/scenario/select.h"
@@ -86,18 +92,19 @@ void print_stations(const bench::Bench& b) {
 struct Selection {
   std::vector<std::string> paths;
   std::string bench_file;
-  std::string k_expr;
-  std::vector<std::string> tags;
-  std::string shard;
+  scenario::Selection pick;  // -k, --tag, --shard
 };
 
 void add_selection_options(CLI::App* cmd, Selection& s, bool bench_required) {
   cmd->add_option("paths", s.paths, "Scenario files or folders (default: scenarios)");
   auto* bench = cmd->add_option("--bench", s.bench_file, "Bench file (fixtures/benches/*.yaml)");
   if (bench_required) bench->required();
-  cmd->add_option("-k", s.k_expr, "Select scenarios whose id or name matches EXPR (and/or/not)");
-  cmd->add_option("--tag", s.tags, "Select scenarios with this tag (repeatable)");
-  cmd->add_option("--shard", s.shard, "Run shard K of N (K/N), deterministic by scenario id");
+  cmd->add_option("-k", s.pick.k_expr,
+                  "Select scenarios whose id or name matches EXPR (and/or/not)");
+  add_repeatable(cmd, "--tag", s.pick.tags,
+                 "Select scenarios with this tag (repeatable; T1,T2 for either)")
+      ->delimiter(',');
+  cmd->add_option("--shard", s.pick.shard, "Run shard K of N (K/N), deterministic by scenario id");
 }
 
 void print_config_error(const std::exception& e) {
@@ -134,22 +141,7 @@ int load(const Selection& s, Loaded& out) {
     return kUsage;
   }
   try {
-    std::optional<scenario::KeywordExpr> k;
-    if (!s.k_expr.empty()) k.emplace(s.k_expr);
-    std::vector<const scenario::Scenario*> chosen;
-    for (const auto& sc : out.all) {
-      if (k && !k->matches(sc)) continue;
-      if (!s.tags.empty() && !scenario::has_any_tag(sc, s.tags)) continue;
-      chosen.push_back(&sc);
-    }
-    if (!s.shard.empty()) {
-      auto [kk, n] = scenario::parse_shard(s.shard);
-      std::vector<scenario::Scenario> pool;
-      for (const auto* sc : chosen) pool.push_back(*sc);
-      for (const auto* sc : scenario::shard(pool, kk, n)) out.selected.push_back(*sc);
-    } else {
-      for (const auto* sc : chosen) out.selected.push_back(*sc);
-    }
+    out.selected = scenario::select_scenarios(out.all, s.pick);
   } catch (const std::invalid_argument& e) {
     std::cerr << "rig: " << e.what() << "\n";
     return kUsage;
@@ -161,17 +153,6 @@ std::vector<std::string> unsupported(const bench::Bench& bench, const scenario::
   std::vector<std::string> problems;
   for (const auto& issue : engine::unwired_steps(bench, sc)) problems.push_back(issue.to_string());
   return problems;
-}
-
-const char* status_word(report::Status s) {
-  switch (s) {
-    case report::Status::pass: return "PASS ";
-    case report::Status::fail: return "FAIL ";
-    case report::Status::error: return "ERROR";
-    case report::Status::skipped: return "SKIP ";
-    case report::Status::flaky: return "FLAKY";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -188,9 +169,16 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   run->add_option("--jobs,-j", copt.jobs, "Stations used at once (default: all)");
   run->add_option("--repeat", copt.repeat, "Run each scenario N times")->check(CLI::Range(1, 1000));
   static std::vector<std::string> var_args;
-  run->add_option("--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
+  add_repeatable(run, "--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
   run->add_flag("--dry-run", dry_run, "Load and check everything, print the plan, run nothing");
   run->add_flag("--fail-fast", copt.fail_fast, "Stop after the first failed or errored scenario");
+  static std::string color = "auto";
+  run->add_option("--color", color, "Colour: auto (a terminal, NO_COLOR unset), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  static std::string progress_interval = "10s";
+  run->add_option("--progress-interval", progress_interval,
+                  "Without a terminal: a progress line per busy station at most this often "
+                  "(default 10s; 0s: every scenario and step)");
   run->callback([&exit_code] {
     Loaded loaded;
     if (int rc = load(sel, loaded); rc != kPassed) {
@@ -243,7 +231,12 @@ void add_run_commands(CLI::App& app, int& exit_code) {
                 << " station(s), time_scale " << loaded.bench->time_scale << "\n";
       print_stations(*loaded.bench);
       for (const auto& sc : loaded.selected) std::cout << "  " << sc.id() << "  " << sc.name << "\n";
-      std::cout << loaded.selected.size() << " scenario(s) would run\n";
+      std::cout << loaded.selected.size() << " scenario(s) would run";
+      if (copt.repeat > 1) {
+        std::cout << ", " << copt.repeat << " times each (" << loaded.selected.size() * copt.repeat
+                  << " runs)";
+      }
+      std::cout << "\n";
       exit_code = kPassed;
       return;
     }
@@ -253,51 +246,112 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       exit_code = rc;
       return;
     }
-    copt.shard = sel.shard;
+    copt.shard = sel.pick.shard;
     copt.interactive = ::isatty(STDIN_FILENO) != 0;
-    std::mutex print_mu;
-    copt.on_note = [&print_mu](const std::string& s) {
-      std::lock_guard<std::mutex> lock(print_mu);
-      std::cout << "  " << s << "\n" << std::flush;
+    copt.logs_dir = (fs::path(copt.out_dir) / "logs").string();
+    report::ConsoleStyle style;
+    try {
+      style = report::detect_console_style(STDOUT_FILENO, color);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "rig: " << e.what() << "\n";
+      exit_code = kUsage;
+      return;
+    }
+    auto interval = parse_duration(progress_interval);
+    if (!interval) {
+      std::cerr << "rig: bad --progress-interval '" << progress_interval
+                << "': expected e.g. 10s, 500ms, 0s\n";
+      exit_code = kUsage;
+      return;
+    }
+    style.interval = *interval;
+    if (std::string err = start_logging(log_options()); !err.empty()) {
+      std::cerr << "rig: " << err << "\n";
+      exit_code = kUsage;
+      return;
+    }
+    std::fflush(stdout);
+    report::Console console(stdout, style);
+    // Log lines on the terminal go through the live console (not across its station lines);
+    // in a pipe they stay on stderr.
+    if (style.live) route_console_log(&console);
+    // The console goes before anything that reports to it, whatever way the run ends.
+    struct Unroute {
+      ~Unroute() { route_console_log(nullptr); }
+    } unroute;
+    copt.on_note = [&console](const std::string& s) {
+      spdlog::info("{}", s);
+      console.line("  " + s);
     };
-    copt.on_result = [&print_mu](const report::ScenarioResult& r, int done, int total) {
-      std::lock_guard<std::mutex> lock(print_mu);
-      char line[512];
-      std::snprintf(line, sizeof line, "[%*d/%d] %s %-44s %-8s %6.2fs", total >= 100 ? 3 : 2,
-                    done, total, status_word(r.status), r.id.c_str(), r.station.c_str(),
-                    r.duration_ms / 1000.0);
-      std::cout << line;
-      if (r.attempt > 1) std::cout << "  attempt " << r.attempt;
-      std::cout << "\n";
-      if (r.status == report::Status::fail || r.status == report::Status::error) {
-        std::cout << "        " << r.message << "\n";
+    copt.on_progress = [&console](const engine::Progress& p) {
+      if (p.phase == engine::Progress::Phase::scenario_started) {
+        spdlog::info("{}: {} started ({} steps)", p.station, p.scenario, p.steps);
+        console.scenario_started(p.station, p.scenario, p.steps);
+      } else {
+        spdlog::debug("{}: {} step {}/{} {} at {}", p.station, p.scenario, p.step, p.steps,
+                      p.step_name, p.where);
+        console.step_started(p.station, p.scenario, p.step, p.steps, p.step_name, p.where);
       }
-      std::cout << std::flush;
+    };
+    if (spdlog::should_log(spdlog::level::debug)) {
+      copt.on_entry = [](const std::string& station, const engine::Entry& e) {
+        if (e.kind == engine::EntryKind::step) return;  // logged by on_progress
+        spdlog::debug("{}: {} {}", station, engine::to_string(e.kind), e.fields.dump());
+      };
+    }
+    copt.on_result = [&console](const report::ScenarioResult& r, int done, int total) {
+      console.scenario_finished(r.station);
+      char line[512];
+      std::snprintf(line, sizeof line, "[%*d/%d] %s %-44s %-8s %6.2fs", total >= 100 ? 3 : 2, done,
+                    total, console.status_word(r.status).c_str(), r.id.c_str(), r.station.c_str(),
+                    r.duration_ms / 1000.0);
+      std::string text = line;
+      if (r.attempt > 1) text += "  attempt " + std::to_string(r.attempt);
+      const bool bad = r.status == report::Status::fail || r.status == report::Status::error;
+      if (bad) text += "\n        " + r.message;
+      console.line(text);
+      spdlog::info("{} {} on {} in {:.2f}s{}{}", report::to_string(r.status), r.id, r.station,
+                   r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
     };
     engine::Controller controller(*loaded.bench, copt);
     SignalWatcher signals([&controller](int) { controller.interrupt(); });
-    std::cout << "rig: bench " << loaded.bench->name << ", " << loaded.selected.size()
-              << " scenario(s), reports in " << copt.out_dir << "\n" << std::flush;
+    console.line("rig: bench " + loaded.bench->name + ", " +
+                 std::to_string(loaded.selected.size()) + " scenario(s), reports in " +
+                 copt.out_dir);
     std::string err = controller.up();
     if (!err.empty()) {
       // Nothing can run; the reports still say so, scenario by scenario.
-      std::cerr << "rig: " << err << "\n";
+      spdlog::error("{}", err);
+      console.line("rig: " + err);
     }
     report::RunResult result = controller.run(loaded.selected);
     std::size_t controller_station_count = controller.stations().size();
     controller.down();
+    console.stop();
+    route_console_log(nullptr);
     auto c = result.counts();
-    // Peak memory of the controller itself (children excluded): DESIGN's 20 MB target.
+    auto count = [&console](int n, const char* what, report::Paint paint) {
+      return console.paint(std::to_string(n) + what, n > 0 ? paint : report::Paint::none);
+    };
+    // Peak memory and CPU time of the controller itself (children excluded): DESIGN's 20 MB
+    // target; tests/bench/bench_python_cost.py reads both.
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    std::cout << "\n"
-              << c.total() << " scenario(s): " << c.pass << " passed, " << c.fail << " failed, "
-              << c.error << " errors, " << c.skipped << " skipped";
-    if (c.flaky > 0) std::cout << ", " << c.flaky << " flaky";
-    if (c.attempts != c.total()) std::cout << " (" << c.attempts << " attempts)";
-    std::cout << " in " << static_cast<int>(result.duration_ms / 100) / 10.0 << "s on "
-              << controller_station_count << " station(s); controller peak RSS "
-              << usage.ru_maxrss / 1024 << " MB\n";
+    std::ostringstream summary;
+    summary << c.total() << " scenario(s): " << count(c.pass, " passed", report::Paint::green)
+            << ", " << count(c.fail, " failed", report::Paint::red) << ", "
+            << count(c.error, " errors", report::Paint::red) << ", " << c.skipped << " skipped";
+    if (c.flaky > 0) summary << ", " << count(c.flaky, " flaky", report::Paint::yellow);
+    if (c.attempts != c.total()) summary << " (" << c.attempts << " attempts)";
+    summary << " in " << static_cast<int>(result.duration_ms / 100) / 10.0 << "s on "
+            << controller_station_count << " station(s); controller peak RSS " << std::fixed
+            << std::setprecision(1) << static_cast<double>(usage.ru_maxrss) / 1024.0
+            << " MB, CPU " << std::setprecision(2)
+            << static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                   static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            << " s";
+    spdlog::info("{}", summary.str());
+    std::cout << "\n" << summary.str() << "\n";
     int run_exit = controller.interrupted() ? kInterrupted
                    : !err.empty()           ? kInfrastructure
                                             : result.exit_code();
@@ -375,8 +429,21 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       exit_code = kUsage;
       return;
     }
+    if (std::string err = start_logging(log_options()); !err.empty()) {
+      std::cerr << "rig: " << err << "\n";
+      exit_code = kUsage;
+      return;
+    }
     engine::ControllerOptions o;
-    o.on_note = [](const std::string& s) { std::cerr << "  " << s << "\n"; };
+    o.on_note = [](const std::string& s) {
+      spdlog::info("{}", s);
+      std::cerr << "  " << s << "\n";
+    };
+    if (spdlog::should_log(spdlog::level::debug)) {
+      o.on_entry = [](const std::string& station, const engine::Entry& e) {
+        spdlog::debug("{}: {} {}", station, engine::to_string(e.kind), e.fields.dump());
+      };
+    }
     engine::Controller controller(*b, o);
     std::mutex mu;
     std::condition_variable cv;

@@ -9,6 +9,12 @@ namespace rig::cli {
 // 3 infrastructure error, 130 interrupted.
 enum ExitCode { kPassed = 0, kFailed = 1, kUsage = 2, kInfrastructure = 3, kInterrupted = 130 };
 
+// An option that takes one value per occurrence and may be repeated (`--tag a --tag b`). One
+// value only, so that `rig run --tag smoke scenarios/decline` leaves the path to the
+// positional arguments instead of reading it as a second tag.
+CLI::Option* add_repeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
+                            const std::string& help);
+
 // `rig ports`: lists serial ports (name, description, USB VID:PID, serial number).
 void add_ports_command(CLI::App& app, int& exit_code);
 

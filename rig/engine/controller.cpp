@@ -69,6 +69,16 @@ int lock_station(const std::string& bench_name, const std::string& station,
   return fd;
 }
 
+const char* to_string(Progress::Phase phase) {
+  switch (phase) {
+    case Progress::Phase::scenario_started:
+      return "scenario_started";
+    case Progress::Phase::step_started:
+      return "step_started";
+  }
+  return "?";
+}
+
 Controller::Controller(bench::Bench bench, ControllerOptions options)
     : bench_(std::move(bench)), opt_(std::move(options)) {}
 
@@ -126,6 +136,10 @@ std::string Controller::bring_up() {
       return "service " + svc.name + ": " + e.what();
     }
     spec.name = svc.name;
+    if (!opt_.logs_dir.empty()) {
+      spec.on_line =
+          process::append_lines_to((fs::path(opt_.logs_dir) / (svc.name + ".log")).string());
+    }
     auto child = std::make_unique<process::Child>(spec);
     process::Status s = child->start();
     if (!s) return "service " + svc.name + ": " + s.message;
@@ -144,6 +158,8 @@ std::string Controller::bring_up() {
   std::vector<std::string> errors(bench_.stations.size());
   for (const auto& st : bench_.stations) {
     candidates.push_back(std::make_unique<Station>(bench_, st, vars_, opt_.interactive));
+    if (!opt_.logs_dir.empty()) candidates.back()->keep_output_in(opt_.logs_dir);
+    watch(*candidates.back());
   }
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -187,6 +203,40 @@ std::string Controller::bring_up() {
     return "no station came up: " + all;
   }
   return "";
+}
+
+void Controller::watch(Station& station) {
+  Activity* activity = &activity_[station.name()];
+  const std::string name = station.name();
+  station.observe([this, activity, name](const Entry& e) {
+    if (opt_.on_entry) opt_.on_entry(name, e);
+    // Step entries come from the station's worker thread, like scenario_started.
+    if (e.kind != EntryKind::step || !opt_.on_progress || activity->scenario.empty()) return;
+    Progress p;
+    p.phase = Progress::Phase::step_started;
+    p.station = name;
+    p.scenario = activity->scenario;
+    p.step = ++activity->step;
+    p.steps = activity->steps;
+    p.step_name = e.fields.value("step", "");
+    p.where = e.fields.value("where", "");
+    p.elapsed_ms = std::chrono::duration<double, std::milli>(e.at - activity->started).count();
+    opt_.on_progress(p);
+  });
+}
+
+void Controller::scenario_started(Station& station, const scenario::Scenario& sc) {
+  Activity& a = activity_.at(station.name());
+  a.scenario = sc.id();
+  a.steps = static_cast<int>(sc.steps.size());
+  a.step = 0;
+  a.started = Clock::now();
+  if (!opt_.on_progress) return;
+  Progress p;
+  p.station = station.name();
+  p.scenario = a.scenario;
+  p.steps = a.steps;
+  opt_.on_progress(p);
 }
 
 void Controller::down() {
@@ -435,6 +485,7 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
           if (!st->trouble().empty() || !service_down().empty()) return;
           if (!take_for(*st, &item)) return;  // what is left needs another station's driver
         }
+        scenario_started(*st, *item.sc);
         finish(run_scenario(*st, *item.sc, ropt), item.attempt, true);
       }
     });

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,21 @@
 #include "rig/scenario/scenario.h"
 
 namespace rig::engine {
+
+// What a station is doing, for live progress (`rig run` on a terminal, posrig.run's
+// on_progress). Sent on the station's worker thread, in order for each station.
+struct Progress {
+  enum class Phase { scenario_started, step_started };
+  Phase phase = Phase::scenario_started;
+  std::string station;
+  std::string scenario;   // scenario id
+  int step = 0;           // step_started: 1-based number of the step in the scenario
+  int steps = 0;          // steps of the scenario
+  std::string step_name;  // step_started: sale, fault, expect, …
+  std::string where;      // step_started: file:line:col of the step
+  double elapsed_ms = 0;  // since the scenario started
+};
+const char* to_string(Progress::Phase phase);  // "scenario_started", "step_started"
 
 struct ControllerOptions {
   int jobs = 0;                 // stations used at once; 0 = all
@@ -51,6 +67,13 @@ struct ControllerOptions {
   std::function<void(const report::ScenarioResult&, int done, int total)> on_result;
   // Called for bring-up progress ("station lane1 up").
   std::function<void(const std::string&)> on_note;
+  // Called when a station starts a scenario or a step (live progress); the end of a scenario
+  // is on_result.
+  std::function<void(const Progress&)> on_progress;
+  // Called for every timeline entry of every station (live logs), on the thread that added it.
+  std::function<void(const std::string& station, const Entry& entry)> on_entry;
+  // Folder for the output of the launched simulators and services (<name>.log); "" = not kept.
+  std::string logs_dir;
 };
 
 class Controller {
@@ -105,6 +128,17 @@ class Controller {
   std::vector<int> lock_fds_;
   std::atomic<bool> interrupted_{false};
   std::mutex report_mu_;
+
+  // What each station runs now, for on_progress (written by its worker thread only).
+  struct Activity {
+    std::string scenario;
+    int steps = 0;
+    int step = 0;
+    Clock::time_point started{};
+  };
+  void watch(Station& station);
+  void scenario_started(Station& station, const scenario::Scenario& scenario);
+  std::map<std::string, Activity> activity_;  // by station; keys fixed once up() returns
 };
 
 // Takes the lock of the device a station drives (its link spec); returns the lock's fd, or -1

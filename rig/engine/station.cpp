@@ -38,10 +38,33 @@ std::string family_of(const std::string& action) {
   return prefix;
 }
 
+struct Station::Observers {
+  std::mutex mu;
+  std::vector<std::function<void(const Entry&)>> list;
+
+  void notify(const Entry& e) {
+    std::vector<std::function<void(const Entry&)>> copy;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      copy = list;
+    }
+    for (const auto& o : copy) o(e);
+  }
+  std::shared_ptr<Timeline> watch(std::shared_ptr<Timeline> tl,
+                                  const std::shared_ptr<Observers>& self) {
+    tl->observe([self](const Entry& e) { self->notify(e); });
+    return tl;
+  }
+};
+
 Station::Station(const bench::Bench& bench, const bench::Station& wiring, bench::Variables vars,
                  bool interactive)
-    : bench_(bench), wiring_(wiring), vars_(std::move(vars)), interactive_(interactive),
-      timeline_(std::make_shared<Timeline>()) {
+    : bench_(bench),
+      wiring_(wiring),
+      vars_(std::move(vars)),
+      interactive_(interactive),
+      observers_(std::make_shared<Observers>()),
+      timeline_(observers_->watch(std::make_shared<Timeline>(), observers_)) {
   vars_.set("station", wiring_.name);
   vars_.set("terminal.tid", wiring_.terminal.tid);
   vars_.set("terminal.mid", wiring_.terminal.mid);
@@ -54,7 +77,13 @@ Station::~Station() { down(); }
 
 void Station::attach(std::shared_ptr<Timeline> timeline) {
   std::lock_guard<std::mutex> lock(mu_);
-  timeline_ = timeline ? std::move(timeline) : std::make_shared<Timeline>();
+  timeline_ =
+      observers_->watch(timeline ? std::move(timeline) : std::make_shared<Timeline>(), observers_);
+}
+
+void Station::observe(std::function<void(const Entry&)> observer) {
+  std::lock_guard<std::mutex> lock(observers_->mu);
+  observers_->list.push_back(std::move(observer));
 }
 
 std::shared_ptr<Timeline> Station::timeline() const {
@@ -92,7 +121,12 @@ std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
   } catch (const std::invalid_argument& e) {
     return std::string("terminal launch: ") + e.what();
   }
-  spec.name = std::filesystem::path(spec.argv[0]).filename().string() + "[" + wiring_.name + "]";
+  const std::string program = std::filesystem::path(spec.argv[0]).filename().string();
+  spec.name = program + "[" + wiring_.name + "]";
+  if (!output_dir_.empty()) {
+    spec.on_line = process::append_lines_to(
+        (std::filesystem::path(output_dir_) / (program + "-" + wiring_.name + ".log")).string());
+  }
   simulator_ = std::make_unique<process::Child>(spec);
   process::Status s = simulator_->start();
   if (!s) return s.message;

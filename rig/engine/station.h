@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,6 +52,11 @@ class Station {
 
   // Timeline of the scenario running now; entries arriving between scenarios go to a spare.
   void attach(std::shared_ptr<Timeline> timeline);
+  // Sees every entry of every timeline attached from now on, after it is added, on the thread
+  // that added it (live progress and logs). Must not block or call back into the station.
+  void observe(std::function<void(const Entry&)> observer);
+  // Before up(): the simulator's stdout and stderr are appended to DIR/<program>-<station>.log.
+  void keep_output_in(std::string dir) { output_dir_ = std::move(dir); }
   std::shared_ptr<Timeline> timeline() const;
   void record(EntryKind kind, nlohmann::json fields);
 
@@ -79,6 +85,11 @@ class Station {
   bool interactive_;
   bool up_ = false;
   std::atomic<int> transactions_{0};
+
+  struct Observers;
+  // Timelines hold this through their observer, so it outlives the station if they do.
+  std::shared_ptr<Observers> observers_;
+  std::string output_dir_;
 
   mutable std::mutex mu_;
   std::shared_ptr<Timeline> timeline_;

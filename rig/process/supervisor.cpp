@@ -11,7 +11,10 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <ctime>
 #include <deque>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -626,6 +629,34 @@ std::size_t stop_all_children(std::chrono::milliseconds grace) {
     c->finish_output();
   }
   return running;
+}
+
+std::function<void(const Line&)> append_lines_to(const std::string& path, std::string* error) {
+  std::error_code ec;
+  std::filesystem::path p(path);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  auto out = std::make_shared<std::ofstream>(path, std::ios::app);
+  if (!*out) {
+    if (error) *error = "cannot write " + path + ": " + std::strerror(errno);
+    return [](const Line&) {};
+  }
+  // Lines carry steady_clock times; the file shows the wall clock of the same moment.
+  const auto wall_now = std::chrono::system_clock::now();
+  const auto steady_now = Clock::now();
+  return [out, wall_now, steady_now](const Line& line) {
+    auto wall = wall_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                               line.at - steady_now);
+    std::time_t secs = std::chrono::system_clock::to_time_t(wall);
+    auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count() %
+        1000;
+    std::tm tm{};
+    ::localtime_r(&secs, &tm);
+    char stamp[40];
+    std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+    std::snprintf(stamp + n, sizeof stamp - n, ".%03d", static_cast<int>(millis));
+    *out << stamp << ' ' << to_string(line.stream) << ' ' << line.text << '\n' << std::flush;
+  };
 }
 
 }  // namespace rig::process

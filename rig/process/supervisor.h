@@ -160,6 +160,13 @@ class Child {
   std::shared_ptr<Core> core_;
 };
 
+// An on_line callback that appends each line to the file `path` ("2026-11-22 01:41:51.123
+// stdout text", local time), flushed per line so that the file survives a crash of the
+// controller; the simulators' output kept in the report folder. Creates the folder. A file
+// that cannot be opened gives a callback that drops the lines; `error` (when given) says why.
+std::function<void(const Line&)> append_lines_to(const std::string& path,
+                                                 std::string* error = nullptr);
+
 // Result of run(): status ok means the command ran to its end, whatever its exit code.
 struct RunResult {
   Status status;             // ok, timeout ("<name>: timed out after N ms"), or error

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <stdexcept>
 
 namespace rig::scenario {
@@ -230,6 +231,23 @@ std::pair<int, int> parse_shard(const std::string& text) {
   const int n = number(text.substr(slash + 1));
   if (n < 1 || k < 1 || k > n) throw bad();
   return {k, n};
+}
+
+std::vector<Scenario> select_scenarios(const std::vector<Scenario>& all,
+                                       const Selection& selection) {
+  std::optional<KeywordExpr> k;
+  if (!selection.k_expr.empty()) k.emplace(selection.k_expr);
+  std::vector<Scenario> chosen;
+  for (const auto& sc : all) {
+    if (k && !k->matches(sc)) continue;
+    if (!has_any_tag(sc, selection.tags)) continue;
+    chosen.push_back(sc);
+  }
+  if (selection.shard.empty()) return chosen;
+  auto [kk, n] = parse_shard(selection.shard);
+  std::vector<Scenario> out;
+  for (const auto* sc : shard(chosen, kk, n)) out.push_back(*sc);
+  return out;
 }
 
 }  // namespace rig::scenario

@@ -59,6 +59,19 @@ std::uint64_t fnv1a64(const std::string& text);
 // "shard 1/0: N must be at least 1".
 std::vector<const Scenario*> shard(const std::vector<Scenario>& scenarios, int k, int n);
 
+// What `rig run`, `rig list` and posrig.run choose from the scenarios loaded from the paths
+// given: -k, then --tag, then --shard (docs/cli.md). Empty fields select everything.
+struct Selection {
+  std::string k_expr;
+  std::vector<std::string> tags;
+  std::string shard;  // "K/N" or ""
+};
+
+// The scenarios of `all` that `selection` chooses, in their order in `all`. Throws
+// std::invalid_argument for a bad -k expression or --shard (the texts above).
+std::vector<Scenario> select_scenarios(const std::vector<Scenario>& all,
+                                       const Selection& selection);
+
 // "K/N" -> {K, N}. Throws std::invalid_argument:
 //   bad --shard '3': expected K/N with 1 <= K <= N, e.g. 2/4
 std::pair<int, int> parse_shard(const std::string& text);

@@ -55,3 +55,46 @@ def test_pytest_example_passes(repo, bench_file, pytester, monkeypatch):
     result = pytester.runpytest_subprocess("-p", "posrig.pytest_plugin", "-p", "no:cacheprovider",
                                            "--rig-bench", bench_file, timeout=300)
     result.assert_outcomes(passed=1)
+
+
+def test_on_progress_example_prints_steps(repo, bench_file, tmp_path):
+    blocks = _python_blocks((repo / "docs" / "python.md").read_text(), "Running suites")
+    example = [b for b in blocks if "on_progress=" in b]
+    assert len(example) == 1
+    script = tmp_path / "progress.py"
+    script.write_text("import posrig\n" + _for_bench(example[0], repo, bench_file))
+    run = subprocess.run([sys.executable, str(script)], cwd=repo, env=_env(),
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    for scenario in ("decline/insufficient-funds", "decline/issuer-declines"):
+        assert re.search(rf"^lane\d: {scenario} step 1/\d+$", run.stdout, re.M), run.stdout
+
+
+def _sh_blocks(markdown: str, heading: str):
+    """The ```sh blocks of the section under `heading` (up to the next ## heading)."""
+    section = markdown.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    return [b.replace("\\\n", " ") for b in re.findall(r"```sh\n(.*?)```", section, re.S)]
+
+
+def _like_the_repository(repo, build_dir, where):
+    """A folder laid out like the repository's top folder (tests/ included, the collision)."""
+    for name in ("fixtures", "scenarios", "tests"):
+        (where / name).symlink_to(repo / name)
+    (where / "build").symlink_to(build_dir)
+
+
+def test_pytest_commands_run_from_the_top_folder(repo, build_dir, bench_file, tmp_path):
+    markdown = (repo / "docs" / "python.md").read_text()
+    commands = _sh_blocks(markdown, "pytest")
+    assert len(commands) == 2
+    _like_the_repository(repo, build_dir, tmp_path)
+    test_file, = re.findall(r"saved as `(test_\w+\.py)`", markdown)
+    (tmp_path / test_file).write_text(_python_blocks(markdown, "pytest")[0])
+    env = dict(_env(), POSRIG_RIG_DIR=str(build_dir))
+    env.pop("PYTHONPATH")  # the commands set it themselves
+    expected = ["1 passed", "7 passed"]  # the test above; the smoke scenarios but the printer's
+    for command, outcome in zip(commands, expected):
+        run = subprocess.run(["bash", "-c", _for_bench(command.strip(), repo, bench_file)],
+                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, command + "\n" + run.stdout + run.stderr
+        assert outcome in run.stdout, run.stdout
