@@ -6,7 +6,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/scripts/deps.sh"
 posrig_install_deps
-posrig_build
+# Only what this job runs; scripts/test.sh builds the tests and fuzz targets.
+posrig_build "${POSRIG_MAIN_TARGETS[@]}"
 cd "$root"
 "$root/build/rig" ports
 exec "$root/build/rig" run scenarios --bench fixtures/benches/virtual.yaml "$@"
