@@ -89,6 +89,7 @@ def test_cmake_install(tmp_path):
     assert (share / "scenarios" / "reversal" / "approval-lost.yaml").is_file()
     assert (share / "fixtures" / "benches" / "virtual.yaml").is_file()
     assert (share / "fixtures" / "cards" / "visa-chip.yaml").is_file()
+    assert (share / "fixtures" / "profiles" / "vterm.yaml").is_file()
     assert (prefix / "share" / "bash-completion" / "completions" / "rig").is_file()
     assert (prefix / "share" / "doc" / "posrig" / "cli.md").is_file()
     site, = [Path(p) for p in glob.glob(str(prefix / "lib" / "python3*" / "*-packages"))]
