@@ -316,10 +316,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   options.html_path = html_path;
   options.shard = shard;
   options.overrides = overrides;
-  // Passed scenarios are kept as their results.json text, as `rig run` keeps them (their
-  // timeline, faults and transcript are read back when Python asks): memory and the reports
-  // rewritten after each scenario cost what they cost the CLI.
-  options.keep_timelines = false;
+  options.keep_timelines = true;  // the returned objects carry every timeline
   if (!out_dir.empty()) options.logs_dir = (fs::path(out_dir) / "logs").string();
   // on_progress: the first exception it raises stops the run (faults put back, as on Ctrl-C)
   // and is raised by run() once the bench is down.

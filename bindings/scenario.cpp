@@ -30,13 +30,6 @@ auto user_errors(F f) -> decltype(f()) {
   }
 }
 
-// A part of a scenario's result that report::compact() may have moved into its json_text.
-nlohmann::json kept(const report::ScenarioResult& s, nlohmann::json report::ScenarioResult::*field,
-                    const char* key) {
-  if (s.json_text.empty()) return s.*field;
-  return nlohmann::json::parse(s.json_text).value(key, nlohmann::json::array());
-}
-
 void define_model(py::module_& m) {
   py::class_<scenario::LoadOptions>(m, "LoadOptions", "Options of the scenario loader.")
       .def(py::init<>())
@@ -214,20 +207,9 @@ void define_results(py::module_& m) {
       .def_readonly("duration_ms", &report::ScenarioResult::duration_ms)
       .def_readonly("steps", &report::ScenarioResult::steps)
       .def_readonly("checks", &report::ScenarioResult::checks)
-      // A passed scenario of posrig.run is kept as its results.json text (report::compact), as
-      // `rig run` keeps it; these three are read back from it when asked for.
-      .def_property_readonly("faults",
-                             [](const report::ScenarioResult& s) {
-                               return kept(s, &report::ScenarioResult::faults, "faults");
-                             })
-      .def_property_readonly("transcript",
-                             [](const report::ScenarioResult& s) {
-                               return kept(s, &report::ScenarioResult::transcript, "transcript");
-                             })
-      .def_property_readonly("timeline",
-                             [](const report::ScenarioResult& s) {
-                               return kept(s, &report::ScenarioResult::timeline, "timeline");
-                             })
+      .def_readonly("faults", &report::ScenarioResult::faults)
+      .def_readonly("transcript", &report::ScenarioResult::transcript)
+      .def_readonly("timeline", &report::ScenarioResult::timeline)
       .def(
           "to_json", [](const report::ScenarioResult& s) { return report::to_json(s); },
           "This scenario's entry of results.json, as a dict.")
