@@ -30,12 +30,12 @@ const std::map<std::string, std::vector<std::string>>& fault_families() {
   return families;
 }
 
-namespace {
-
 bool is_loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
          address.rfind("127.", 0) == 0;
 }
+
+namespace {
 
 void read_launch(YamlReader& reader, const YAML::Node& node, const std::string& what, Launch& out) {
   MapReader m(reader, node, what);

@@ -104,4 +104,8 @@ const std::map<std::string, std::vector<std::string>>& fault_families();
 // Loads and checks a bench file; throws rig::ConfigError listing every issue.
 Bench load_bench(const std::string& path);
 
+// True for 127.0.0.0/8, ::1 and localhost: an address that servers may bind without a token
+// (a bench's `bind`, `rig proxy`'s --listen and --control).
+bool is_loopback(const std::string& address);
+
 }  // namespace rig::bench

@@ -24,4 +24,7 @@ void add_run_commands(CLI::App& app, int& exit_code);
 // `rig report` (results.json -> report.html / junit.xml) and `rig merge` (join shard results).
 void add_report_commands(CLI::App& app, int& exit_code);
 
+// `rig proxy`: the network fault proxy alone, in front of a host, with a control socket.
+void add_proxy_command(CLI::App& app, int& exit_code);
+
 }  // namespace rig::cli

@@ -22,16 +22,37 @@ json safe_iso_fields(const std::map<int, std::string>& fields) {
   return out;
 }
 
-namespace {
+json message_fields(const ProxyMessage& m, Framing framing) {
+  json fields = {{"direction", scenario_direction_name(m.direction)}, {"summary", m.summary}};
+  if (m.faulted()) fields["fault"] = m.fault_note;
+  if (m.dropped) fields["dropped"] = true;
+  if (framing == Framing::iso8583) {
+    fields["mti"] = m.mti;
+    fields["fields"] = safe_iso_fields(m.fields);
+    if (!m.decode_error.empty()) fields["decode_error"] = m.decode_error;
+  } else if (framing == Framing::http) {
+    fields["method"] = m.method;
+    fields["path"] = m.path;
+    fields["status"] = m.status;
+    json body = json::parse(m.body, nullptr, false);
+    fields["body"] = body.is_discarded() ? json(m.body.substr(0, 200)) : body;
+  }
+  return fields;
+}
 
-const char* direction_name(Direction d) {
+const char* scenario_direction_name(Direction d) {
   switch (d) {
-    case Direction::to_upstream: return "to_host";
-    case Direction::to_client: return "to_terminal";
-    case Direction::both: return "both";
+    case Direction::to_upstream:
+      return "to_host";
+    case Direction::to_client:
+      return "to_terminal";
+    case Direction::both:
+      return "both";
   }
   return "?";
 }
+
+namespace {
 
 Direction parse_scenario_direction(const std::string& s) {
   if (s == "to_host") return Direction::to_upstream;
@@ -66,30 +87,22 @@ NetworkFixture::~NetworkFixture() { stop(); }
 void NetworkFixture::observe(NetworkProxy& proxy, bool iso) {
   ProxyObserver observer;
   observer.on_message = [this, iso](const ProxyMessage& m) {
-    json fields = {{"direction", direction_name(m.direction)}, {"summary", m.summary}};
-    if (m.faulted()) fields["fault"] = m.fault_note;
-    if (m.dropped) fields["dropped"] = true;
-    if (iso) {
-      fields["mti"] = m.mti;
-      fields["fields"] = safe_iso_fields(m.fields);
-      if (!m.decode_error.empty()) fields["decode_error"] = m.decode_error;
-      record_("host_message", std::move(fields));
-    } else {
-      fields["method"] = m.method;
-      fields["path"] = m.path;
-      fields["status"] = m.status;
-      json body = json::parse(m.body, nullptr, false);
-      fields["body"] = body.is_discarded() ? json(m.body.substr(0, 200)) : body;
-      record_("wallet_message", std::move(fields));
-    }
+    record_(iso ? "host_message" : "wallet_message",
+            message_fields(m, iso ? Framing::iso8583 : Framing::http));
   };
   observer.on_event = [this, iso](const ProxyEvent& e) {
     const char* kind = nullptr;
     switch (e.kind) {
-      case ProxyEvent::Kind::fault_fired: kind = "fault_applied"; break;
+      case ProxyEvent::Kind::fault_fired:
+        kind = "fault_applied";
+        break;
       case ProxyEvent::Kind::fault_cleared:
-      case ProxyEvent::Kind::fault_expired: kind = "fault_cleared"; break;
-      default: kind = "note"; break;
+      case ProxyEvent::Kind::fault_expired:
+        kind = "fault_cleared";
+        break;
+      default:
+        kind = "note";
+        break;
     }
     record_(kind, {{"driver", "proxy"}, {"link", iso ? "host" : "wallet"}, {"text", e.text}});
   };
@@ -127,14 +140,14 @@ bool NetworkFixture::supports(const std::string& action) const {
 
 bool NetworkFixture::handles_trigger(const scenario::Trigger& trigger) const {
   using K = scenario::Trigger::Kind;
-  return (trigger.kind == K::host_message && iso_) || (trigger.kind == K::wallet_message && wallet_);
+  return (trigger.kind == K::host_message && iso_) ||
+         (trigger.kind == K::wallet_message && wallet_);
 }
 
-Outcome NetworkFixture::act(const std::string& action, const json& p,
-                            const scenario::Trigger* trigger, std::chrono::milliseconds hold,
-                            Deadline) {
-  auto kind = parse_fault_kind(action.substr(8));
-  if (!kind) return Outcome::failure("proxy: unknown network fault '" + action + "'");
+FaultSpec network_fault_spec(const std::string& action, const json& p,
+                             const scenario::Trigger* trigger, std::chrono::milliseconds hold) {
+  auto kind = action.rfind("network.", 0) == 0 ? parse_fault_kind(action.substr(8)) : std::nullopt;
+  if (!kind) throw std::invalid_argument("unknown network fault '" + action + "'");
   FaultSpec spec;
   spec.kind = *kind;
   spec.direction = parse_scenario_direction(p.value("direction", "both"));
@@ -158,16 +171,32 @@ Outcome NetworkFixture::act(const std::string& action, const json& p,
     }
   }
   if (*kind == FaultKind::limit) spec.limit_bytes = p.value("bytes", 0ull);
+  using K = scenario::Trigger::Kind;
+  if (trigger && trigger->kind == K::host_message) {
+    spec.trigger =
+        on_mti(trigger->value, parse_scenario_direction(trigger->direction), trigger->occurrence);
+  } else if (trigger && trigger->kind == K::wallet_message) {
+    spec.trigger =
+        on_path(trigger->value, parse_scenario_direction(trigger->direction), trigger->occurrence);
+  }
+  return spec;
+}
 
+Outcome NetworkFixture::act(const std::string& action, const json& p,
+                            const scenario::Trigger* trigger, std::chrono::milliseconds hold,
+                            Deadline) {
+  FaultSpec spec;
+  try {
+    spec = network_fault_spec(action, p, trigger, hold);
+  } catch (const std::invalid_argument& e) {
+    return Outcome::failure(std::string("proxy: ") + e.what());
+  }
   std::vector<NetworkProxy*> targets;
   std::string link = p.value("link", "both");
   using K = scenario::Trigger::Kind;
   if (trigger && trigger->kind == K::host_message) {
-    Trigger t = on_mti(trigger->value, parse_scenario_direction(trigger->direction), trigger->occurrence);
-    spec.trigger = t;
     targets = {iso_.get()};
   } else if (trigger && trigger->kind == K::wallet_message) {
-    spec.trigger = on_path(trigger->value, parse_scenario_direction(trigger->direction), trigger->occurrence);
     targets = {wallet_.get()};
   } else {
     if (link != "wallet") targets.push_back(iso_.get());

@@ -25,7 +25,7 @@ class NetworkFixture : public FixtureDriver {
   // Starts the proxies; throws std::runtime_error when one cannot listen or resolve.
   void start();
   void stop();
-  std::string iso_endpoint() const;     // "127.0.0.1:40100" (empty without an ISO proxy)
+  std::string iso_endpoint() const;  // "127.0.0.1:40100" (empty without an ISO proxy)
   std::string wallet_endpoint() const;
 
   std::string describe() const override;
@@ -54,6 +54,25 @@ class NetworkFixture : public FixtureDriver {
   // Armed faults by scenario name: (proxy, id) pairs.
   std::multimap<std::string, std::pair<NetworkProxy*, FaultId>> armed_;
 };
+
+// The fields of a proxy message as a station's timeline records them (host_message with an
+// iso8583 `framing`, wallet_message with http): direction (to_host|to_terminal), summary,
+// fault and dropped when a fault acted; mti, fields (safe_iso_fields) and decode_error, or
+// method, path, status and body (parsed when it is JSON). Raw framing: the first four only.
+nlohmann::json message_fields(const ProxyMessage& m, Framing framing);
+
+// "to_host", "to_terminal", "both": a direction as scenarios write it.
+const char* scenario_direction_name(Direction d);
+
+// The proxy fault a scenario's `fault: network.KIND` step asks for: `action` its name
+// ("network.latency"), `params` its checked parameters (rig/scenario/catalogue.h: direction
+// to_host|to_terminal|both, probability, seed, ms, jitter_ms, bytes_per_s, bytes, gap_ms,
+// byte_probability; times as the proxy is to use them), `trigger` a host_message (MTI) or
+// wallet_message (path) trigger, or null for none, `hold` its `for:` (zero: until cleared).
+// Not validated: NetworkProxy::arm() does that. Throws std::invalid_argument for a name that is
+// not a network fault. Shared by this driver and `rig proxy`'s control socket.
+FaultSpec network_fault_spec(const std::string& action, const nlohmann::json& params,
+                             const scenario::Trigger* trigger, std::chrono::milliseconds hold);
 
 // Timeline fields of an ISO 8583 message with PAN masked and track 2, PIN block and ICC data
 // hidden ("***"), so that reports never carry them.

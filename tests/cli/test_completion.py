@@ -36,14 +36,14 @@ def help_options(rig, *path):
 
 
 def test_subcommands(rig, workdir):
-    assert {"run", "validate", "list", "bench", "ports", "report", "merge"} <= set(
-        complete(rig, workdir, "rig "))
+    assert {"run", "validate", "list", "bench", "ports", "report", "merge",
+            "proxy"} <= set(complete(rig, workdir, "rig "))
     assert complete(rig, workdir, "rig r") == ["report", "run"]
     assert complete(rig, workdir, "rig bench ") == ["up"]
 
 
 @pytest.mark.parametrize("path", [("run",), ("validate",), ("list",), ("bench", "up"),
-                                  ("ports",), ("report",), ("merge",)])
+                                  ("ports",), ("report",), ("merge",), ("proxy",)])
 def test_every_option_of_the_help_is_offered(rig, workdir, path):
     offered = complete(rig, workdir, "rig " + " ".join(path) + " -")
     missing = set(help_options(rig, *path)) - set(offered)
@@ -54,6 +54,7 @@ def test_every_option_of_the_help_is_offered(rig, workdir, path):
 def test_option_values(rig, workdir):
     assert complete(rig, workdir, "rig run --color ") == ["always", "auto", "never"]
     assert complete(rig, workdir, "rig run --c") == ["--color"]
+    assert complete(rig, workdir, "rig proxy --framing ") == ["http", "iso8583", "raw"]
     assert complete(rig, workdir, "rig run --bench fixtures/benches/virtual.") == [
         "fixtures/benches/virtual.yaml"]
     benches = complete(rig, workdir, "rig run --bench fixtures/benches/v")
