@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <exception>
@@ -17,6 +18,8 @@
 #include "rig/engine/plan.h"
 #include "rig/engine/station.h"
 #include "rig/link/serial.h"
+#include "rig/report/files.h"
+#include "rig/report/results.h"
 #include "rig/scenario/catalogue.h"
 #include "rig/scenario/select.h"
 
@@ -284,6 +287,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
                       const std::string& shard, const std::map<std::string, std::string>& overrides,
                       const std::string& rig_dir, const std::string& junit_path,
                       const std::string& json_path, const std::string& html_path,
+                      const std::string& history_path, bool no_history,
                       const std::function<void(const nlohmann::json&)>& on_progress) {
   std::shared_ptr<BenchHandle> handle = BenchHandle::load(bench_file, overrides, rig_dir);
   const bench::Bench& b = handle->bench();
@@ -363,10 +367,24 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
                        {"total", total}});
     };
   }
+  // `out` as `rig run --out`: locked for this run, earlier reports removed, the run added to
+  // history.sqlite beside it (or `history`; none with no_history or without either).
+  report::OutLock out_lock;
   if (!out_dir.empty()) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     if (ec) throw UsageError("cannot create " + out_dir + ": " + ec.message());
+    const std::string who =
+        "pid " + std::to_string(::getpid()) + " (posrig.run) since " + report::utc_now_iso8601();
+    std::string busy = report::claim_report_dir(out_dir, who, out_lock);
+    if (!busy.empty()) {
+      throw UsageError(busy + "; two runs cannot share one out (choose another folder)");
+    }
+  }
+  if (!no_history) {
+    options.history_path = !history_path.empty() ? history_path
+                           : out_dir.empty()     ? ""
+                                                 : report::history_beside(out_dir);
   }
   bench::Bench wired = b;
   if (!handle->rig_dir().empty()) wired.variables["rig_dir"] = handle->rig_dir();
@@ -479,7 +497,7 @@ void DefineBench(py::module_& m) {
          const std::string& out_dir, int repeat, bool fail_fast, const std::string& shard,
          const std::map<std::string, std::string>& overrides, const std::string& rig_dir,
          const std::string& junit_path, const std::string& json_path, const std::string& html_path,
-         const py::object& on_progress) {
+         const std::string& history_path, bool no_history, const py::object& on_progress) {
         std::function<void(const nlohmann::json&)> callback;
         if (!on_progress.is_none()) {
           // Holds a reference to on_progress, not a copy: nothing here decrements a Python
@@ -491,13 +509,15 @@ void DefineBench(py::module_& m) {
         }
         py::gil_scoped_release no_gil;
         return run(paths, bench_file, tags, k_expr, jobs, out_dir, repeat, fail_fast, shard,
-                   overrides, rig_dir, junit_path, json_path, html_path, callback);
+                   overrides, rig_dir, junit_path, json_path, html_path, history_path, no_history,
+                   callback);
       },
       py::arg("paths"), py::arg("bench_file"), py::arg("tags") = std::vector<std::string>{},
       py::arg("k_expr") = "", py::arg("jobs") = 0, py::arg("out_dir") = "", py::arg("repeat") = 1,
       py::arg("fail_fast") = false, py::arg("shard") = "",
       py::arg("overrides") = std::map<std::string, std::string>{}, py::arg("rig_dir") = "",
       py::arg("junit_path") = "", py::arg("json_path") = "", py::arg("html_path") = "",
+      py::arg("history_path") = "", py::arg("no_history") = false,
       py::arg("on_progress") = py::none(),
       "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
       "RunResult (reports are written to out_dir when given). on_progress(event: dict) is\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
 
 from . import _posrig
 from ._station import Duration, Station, _duration_ms
@@ -159,15 +159,20 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         junit: Optional[PathLike] = None, json: Optional[PathLike] = None,
         html: Optional[PathLike] = None,
         rig_dir: Optional[PathLike] = None,
-        on_progress: Optional[Callable[[Dict[str, Any]], None]] = None) -> _posrig.RunResult:
+        on_progress: Optional[Callable[[Dict[str, Any]], None]] = None,
+        history: Union[PathLike, Literal[False], None] = None) -> _posrig.RunResult:
     """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
     :class:`posrig.RunResult` (``.to_json()`` is the results.json document).
 
     ``bench``: a bench file or a :class:`Bench` (its file and vars are used; the run brings up
     a bench of its own). ``tags``/``k``/``shard`` select as ``--tag``/``-k``/``--shard``;
     ``jobs``: stations used at once (0 = all); ``out``: folder for results.json, junit.xml and
-    report.html (None: no files), with the simulators' output in ``out/logs``;
-    ``junit``/``json``/``html``: extra paths for those. ``on_progress(event)`` is called from
+    report.html (None: no files), with the simulators' output in ``out/logs``; like ``rig run
+    --out`` it is locked for the run (a second run with the same ``out`` raises
+    :class:`posrig.Error` naming the holder) and the reports an earlier run left there are
+    removed; ``junit``/``json``/``html``: extra paths for those. ``history``: the run is added
+    to ``history.sqlite`` beside ``out`` (None, the default; nothing without ``out``), to this
+    file, or nowhere (False), as ``rig run``'s ``--history``/``--no-history``. ``on_progress(event)`` is called from
     the stations' threads (with the GIL) as each scenario and step starts and each scenario
     ends; ``event`` is a dict (docs/python.md). An exception it raises stops the run, faults
     put back, and is raised by ``run``.
@@ -175,6 +180,9 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
     :class:`posrig.InfrastructureError` when the bench cannot come up. Ctrl-C stops the run
     after putting every fault back, then raises KeyboardInterrupt.
     """
+    if history is True or not (history is None or history is False
+                               or isinstance(history, (str, os.PathLike))):
+        raise TypeError(f"history must be a path, None or False, not {history!r}")
     if on_progress is not None and not callable(on_progress):
         raise TypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
     overrides: Dict[str, str] = {}
@@ -190,4 +198,6 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         jobs=jobs, out_dir=os.fspath(out) if out else "", repeat=repeat, fail_fast=fail_fast,
         shard=shard or "", overrides=overrides, rig_dir=os.fspath(rig_dir) if rig_dir else "",
         junit_path=os.fspath(junit) if junit else "", json_path=os.fspath(json) if json else "",
-        html_path=os.fspath(html) if html else "", on_progress=on_progress)
+        html_path=os.fspath(html) if html else "",
+        history_path=os.fspath(history) if history else "", no_history=history is False,
+        on_progress=on_progress)

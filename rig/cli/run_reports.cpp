@@ -58,22 +58,13 @@ int prepare_reports(ReportArgs& args, engine::ControllerOptions& copt, report::O
   }
   const std::string who =
       "pid " + std::to_string(::getpid()) + " (rig run) since " + report::utc_now_iso8601();
-  std::string busy = lock.acquire(copt.out_dir, who);
+  std::string busy = report::claim_report_dir(copt.out_dir, who, lock);
   if (!busy.empty()) {
     std::cerr << "rig: " << busy << "; two runs cannot share one --out (choose another folder)\n";
     return kUsage;
   }
-  // Reports an earlier run left in this folder must not pass for this run's.
-  for (const char* f : {"journal.jsonl", "results.json", "junit.xml", "report.html"}) {
-    std::error_code ec;
-    fs::remove(fs::path(copt.out_dir) / f, ec);
-  }
   if (!args.no_history) {
-    copt.history_path =
-        !args.history.empty()
-            ? args.history
-            : (fs::path(copt.out_dir).lexically_normal().parent_path() / "history.sqlite").string();
-    if (fs::path(copt.history_path).parent_path().empty()) copt.history_path = "history.sqlite";
+    copt.history_path = !args.history.empty() ? args.history : report::history_beside(copt.out_dir);
   }
   return kPassed;
 }

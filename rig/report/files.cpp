@@ -220,4 +220,19 @@ void OutLock::release() {
   path_.clear();
 }
 
+std::string claim_report_dir(const std::string& dir, const std::string& who, OutLock& lock) {
+  std::string busy = lock.acquire(dir, who);
+  if (!busy.empty()) return busy;
+  for (const char* f : {"journal.jsonl", "results.json", "junit.xml", "report.html"}) {
+    std::error_code ec;
+    fs::remove(fs::path(dir) / f, ec);
+  }
+  return "";
+}
+
+std::string history_beside(const std::string& out_dir) {
+  fs::path parent = fs::path(out_dir).lexically_normal().parent_path();
+  return parent.empty() ? "history.sqlite" : (parent / "history.sqlite").string();
+}
+
 }  // namespace rig::report

@@ -45,4 +45,13 @@ class OutLock {
   std::string path_;
 };
 
+// Takes `dir` for one run (`lock`, for `who`) and removes the reports an earlier run left there
+// (journal.jsonl, results.json, junit.xml, report.html), so that they never pass for this run's.
+// Returns "" or why not (OutLock::acquire's text). `rig run --out` and posrig.run(out=) use it.
+std::string claim_report_dir(const std::string& dir, const std::string& who, OutLock& lock);
+
+// The history database of a run whose reports go to `out_dir`: history.sqlite beside the folder
+// ("reports/x" -> "reports/history.sqlite", "x" -> "history.sqlite").
+std::string history_beside(const std::string& out_dir);
+
 }  // namespace rig::report
