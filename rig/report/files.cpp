@@ -231,7 +231,9 @@ std::string claim_report_dir(const std::string& dir, const std::string& who, Out
 }
 
 std::string history_beside(const std::string& out_dir) {
-  fs::path parent = fs::path(out_dir).lexically_normal().parent_path();
+  fs::path folder = fs::path(out_dir).lexically_normal();
+  if (!folder.has_filename()) folder = folder.parent_path();  // "reports/py/"
+  fs::path parent = folder.parent_path();
   return parent.empty() ? "history.sqlite" : (parent / "history.sqlite").string();
 }
 

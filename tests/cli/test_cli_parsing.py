@@ -53,3 +53,17 @@ def test_dry_run_counts_repeats(rig, workdir):
                 workdir)
     assert r.returncode == 0, r.stderr
     assert "3 scenario(s) would run, 20 times each (60 runs)" in r.stdout
+
+
+def test_history_file_is_taken_as_given(rig, workdir):
+    # --history FILE in the current folder is that file, not history.sqlite beside the reports.
+    r = run_rig(rig, ["run", "scenarios/decline", "-k", "insufficient", "--bench", VIRTUAL,
+                      "--out", "reports/x", "--history", "mine.sqlite"], workdir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (workdir / "mine.sqlite").is_file()
+    assert not (workdir / "reports" / "history.sqlite").exists()
+    assert not (workdir / "history.sqlite").exists()
+    r = run_rig(rig, ["run", "scenarios/decline", "-k", "insufficient", "--bench", VIRTUAL,
+                      "--out", "reports/y/"], workdir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (workdir / "reports" / "history.sqlite").is_file()  # beside reports/y, slash or not

@@ -133,6 +133,30 @@ TEST(ReportFiles, TwoRunsCannotShareOneOut) {
   fs::remove_all(dir);
 }
 
+TEST(ReportFiles, ClaimingAFolderRemovesAnEarlierRunsReports) {
+  auto dir = temp_dir("files-claim");
+  for (const char* f : {"journal.jsonl", "results.json", "junit.xml", "report.html", "notes.txt"}) {
+    std::ofstream(dir / f) << "an earlier run's\n";
+  }
+  rig::report::OutLock lock;
+  ASSERT_EQ(rig::report::claim_report_dir(dir.string(), "pid 7 (posrig.run)", lock), "");
+  for (const char* f : {"journal.jsonl", "results.json", "junit.xml", "report.html"}) {
+    EXPECT_FALSE(fs::exists(dir / f)) << f;
+  }
+  EXPECT_TRUE(fs::exists(dir / "notes.txt"));  // not a report: left alone
+  EXPECT_EQ(read_file(dir / ".rig.lock"), "pid 7 (posrig.run)\n");
+  lock.release();
+  fs::remove_all(dir);
+}
+
+TEST(ReportFiles, HistoryLivesBesideTheReportFolder) {
+  EXPECT_EQ(rig::report::history_beside("reports/20261122T031508.120Z-1"),
+            "reports/history.sqlite");
+  EXPECT_EQ(rig::report::history_beside("reports/py/"), "reports/history.sqlite");
+  EXPECT_EQ(rig::report::history_beside("out"), "history.sqlite");
+  EXPECT_EQ(rig::report::history_beside("/tmp/a/b"), "/tmp/a/history.sqlite");
+}
+
 TEST(ReportFiles, PathsAreCheckedBeforeTheRun) {
   auto dir = temp_dir("files-check");
   rig::report::Outputs ok{(dir / "out").string(), (dir / "ci" / "r.json").string(), "", "", ""};
