@@ -46,6 +46,10 @@ const char* type_name(scenario::ValueType t) {
       return "iso_fields";
     case scenario::ValueType::duration:
       return "duration";
+    case scenario::ValueType::count:
+      return "count";
+    case scenario::ValueType::pattern:
+      return "pattern";
   }
   return "?";
 }

@@ -3,6 +3,7 @@
 // its own file, with an add_NAME() that builtin.cpp calls (docs/kinds.md).
 #pragma once
 
+#include "rig/bench/profile.h"
 #include "rig/engine/judge.h"
 #include "rig/scenario/registry.h"
 

@@ -9,10 +9,11 @@ class DisplayCheck : public scenario::ExpectKind {
  public:
   DisplayCheck()
       : ExpectKind({"display",
-                    "a DISPLAY whose text contains this",
+                    "a DISPLAY whose text matches this pattern",
                     scenario::Duration(5000),
                     scenario::Param(
-                        MakeParam("text", ValueType::text, "text the display shows").required()),
+                        MakeParam("text", ValueType::pattern, "what the display shows (a pattern)")
+                            .required()),
                     {},
                     false}) {}
 
@@ -23,10 +24,10 @@ class DisplayCheck : public scenario::ExpectKind {
   std::string check(engine::CheckContext& ctx, const scenario::Step& step) const override {
     const std::string text = step.args.value("text", "");
     return engine::judge_occurrences(
-        ctx, step, "DISPLAY containing \"" + text + "\"", ctx.window_start(step),
+        ctx, step, "DISPLAY matching \"" + text + "\"", ctx.window_start(step),
         [&](const std::vector<Entry>& es, std::size_t i) {
           return es[i].kind == EntryKind::display &&
-                 engine::text_matches(es[i].fields.value("text", ""), text);
+                 engine::text_matches(es[i].fields.value("text", ""), text, step.match);
         },
         [](const Entry& e) { return e.kind == EntryKind::display; });
   }

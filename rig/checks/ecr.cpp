@@ -20,7 +20,7 @@ class EcrCheck : public scenario::ExpectKind {
                   .choices({"terminal", "controller"})
                   .fallback("terminal"),
               MakeParam("name", ValueType::text, "frames: the message name (SALE, RESULT)"),
-              MakeParam("count", ValueType::integer, "exactly this many").range(0),
+              MakeParam("count", ValueType::count, "exactly this many, or {min, max}").range(0),
               MakeParam("absent", ValueType::boolean, "true: none within the deadline")},
              false}) {}
 

@@ -18,7 +18,8 @@ class EventCheck : public scenario::ExpectKind {
                         "it comes before this event or the result"),
               MakeParam("after", ValueType::event_or_result,
                         "it comes after this event or the result"),
-              MakeParam("count", ValueType::integer, "exactly this many such events").range(0),
+              MakeParam("count", ValueType::count, "exactly this many such events, or {min, max}")
+                  .range(0),
               MakeParam("absent", ValueType::boolean, "true: no such event within the deadline")},
              false}) {}
 
@@ -45,7 +46,7 @@ class EventCheck : public scenario::ExpectKind {
     if (!after.empty()) what += " after " + after;
 
     const engine::Occurrences want = engine::Occurrences::of(a);
-    if (want.at_deadline()) {
+    if (want.counting()) {
       return engine::judge_occurrences(
           ctx, step, what, from,
           [&](const std::vector<Entry>& es, std::size_t i) { return is_event(es[i]); },

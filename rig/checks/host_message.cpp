@@ -46,7 +46,8 @@ class HostMessageCheck : public scenario::ExpectKind {
               MakeParam("field_90_refers_to", ValueType::text,
                         "previous: field 90 names the 0200 of an earlier transaction")
                   .choices({"previous"}),
-              MakeParam("count", ValueType::integer, "exactly this many such messages").range(0),
+              MakeParam("count", ValueType::count, "exactly this many such messages, or {min, max}")
+                  .range(0),
               MakeParam("absent", ValueType::boolean, "true: no such message within the deadline")},
              false}) {}
 

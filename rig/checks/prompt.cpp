@@ -35,7 +35,7 @@ class PromptCheck : public scenario::ExpectKind {
       return !a.contains("tries_left") ||
              engine::field_matches(a["tries_left"], e.fields.value("tries_left", json("")));
     };
-    const bool counting = engine::Occurrences::of(a).at_deadline();
+    const bool counting = engine::Occurrences::of(a).counting();
     return engine::judge_occurrences(
         ctx, step, what, ctx.window_start(step), matches, [counting](const Entry& e) {
           return e.kind == EntryKind::prompt || (!counting && e.kind == EntryKind::result);

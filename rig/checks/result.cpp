@@ -8,20 +8,21 @@ namespace {
 class ResultCheck : public scenario::ExpectKind {
  public:
   ResultCheck()
-      : ExpectKind({"result",
-                    "a RESULT with these fields (all given fields must match)",
-                    scenario::Duration(10000),
-                    std::nullopt,
-                    {MakeParam("status", ValueType::text, "result status")
-                         .choices(scenario::names_of(scenario::result_statuses())),
-                     MakeParam("rc", ValueType::response_code, "host response code (\"05\")"),
-                     MakeParam("entry", ValueType::text, "how the card or code was read")
-                         .choices(scenario::names_of(scenario::entry_modes())),
-                     MakeParam("method", ValueType::text, "card or qr").choices({"card", "qr"}),
-                     MakeParam("amount", ValueType::amount, "amount"),
-                     MakeParam("text", ValueType::text, "text the result's message contains"),
-                     MakeParam("id", ValueType::transaction_id, "transaction id; default: any")},
-                    false}) {}
+      : ExpectKind(
+            {"result",
+             "a RESULT with these fields (all given fields must match)",
+             scenario::Duration(10000),
+             std::nullopt,
+             {MakeParam("status", ValueType::text, "result status")
+                  .choices(scenario::names_of(scenario::result_statuses())),
+              MakeParam("rc", ValueType::response_code, "host response code (\"05\")"),
+              MakeParam("entry", ValueType::text, "how the card or code was read")
+                  .choices(scenario::names_of(scenario::entry_modes())),
+              MakeParam("method", ValueType::text, "card or qr").choices({"card", "qr"}),
+              MakeParam("amount", ValueType::amount, "amount"),
+              MakeParam("text", ValueType::pattern, "the result's text matches this pattern"),
+              MakeParam("id", ValueType::transaction_id, "transaction id; default: any")},
+             false}) {}
 
   std::vector<terminal::Need> needs(const scenario::Step&) const override {
     return {terminal::Need::observation(terminal::ObservationKind::result)};
@@ -41,7 +42,9 @@ class ResultCheck : public scenario::ExpectKind {
         if (k == "id") {
           if (e.fields.value("id", "") != ctx.scoped(v.get<std::string>())) return false;
         } else if (k == "text") {
-          if (!engine::text_matches(e.fields.value("text", ""), v.get<std::string>())) return false;
+          if (!engine::text_matches(e.fields.value("text", ""), v.get<std::string>(), step.match)) {
+            return false;
+          }
         } else if (!engine::field_matches(v, e.fields[k])) {
           return false;
         }

@@ -21,7 +21,8 @@ class WalletMessageCheck : public scenario::ExpectKind {
                         "to_host (the request, default), to_terminal, both")
                   .choices({"to_host", "to_terminal", "both"})
                   .fallback("to_host"),
-              MakeParam("count", ValueType::integer, "exactly this many such messages").range(0),
+              MakeParam("count", ValueType::count, "exactly this many such messages, or {min, max}")
+                  .range(0),
               MakeParam("absent", ValueType::boolean, "true: no such message within the deadline")},
              false}) {}
 

@@ -108,6 +108,8 @@ milliseconds Checks::within(const scenario::Step& step, bool positive) const {
   return std::max(w, positive ? opt_.min_within : milliseconds(100));
 }
 
+const bench::TerminalProfile& Checks::profile() const { return st_.wiring().terminal.profile; }
+
 bool Checks::interrupted() const {
   return (opt_.interrupted && opt_.interrupted->load()) || tl_.interrupted();
 }

@@ -47,6 +47,7 @@ class Checks : public CheckContext {
   std::string scoped(const std::string& name) const override;
   std::chrono::milliseconds within(const scenario::Step& step, bool positive) const override;
   bool interrupted() const override;
+  const bench::TerminalProfile& profile() const override;
   nlohmann::json ledger_since_start() override;
   nlohmann::json ask_status(Clock::time_point deadline) override;
 

@@ -13,6 +13,10 @@
 #include "rig/engine/timeline.h"
 #include "rig/scenario/scenario.h"
 
+namespace rig::bench {
+struct TerminalProfile;
+}
+
 namespace rig::engine {
 
 class Station;
@@ -74,6 +78,8 @@ class CheckContext {
   virtual std::chrono::milliseconds within(const scenario::Step& step, bool positive) const = 0;
   // Ctrl-C or an engine stop: waits end early and the check says so.
   virtual bool interrupted() const = 0;
+  // The station's terminal profile: its configured figures and wording (docs/profiles.md).
+  virtual const bench::TerminalProfile& profile() const = 0;
 
   // The acquirer's ledger figures for this terminal, counted since the scenario began. Throws
   // InfrastructureError when the host's admin endpoint cannot be reached.

@@ -1,6 +1,10 @@
 #include "rig/engine/judge.h"
 
 #include <cctype>
+#include <map>
+#include <optional>
+#include <regex>
+#include <utility>
 
 namespace rig::engine {
 
@@ -31,19 +35,29 @@ std::string judge(CheckContext& ctx, const scenario::Step& step, const std::stri
 Occurrences Occurrences::of(const json& args) {
   Occurrences o;
   o.absent = args.value("absent", false);
-  if (args.contains("count")) o.count = args["count"].get<int>();
+  auto it = args.find("count");
+  if (it == args.end()) return o;
+  if (it->is_number_integer()) {
+    o.min = o.max = it->get<int>();
+  } else if (it->is_object()) {
+    if (it->contains("min") && (*it)["min"].is_number_integer()) o.min = (*it)["min"].get<int>();
+    if (it->contains("max") && (*it)["max"].is_number_integer()) o.max = (*it)["max"].get<int>();
+  }
   return o;
 }
 
 bool Occurrences::holds(int n) const {
   if (absent) return n == 0;
-  if (count) return n == *count;
-  return n > 0;
+  if (!min && !max) return n > 0;
+  return (!min || n >= *min) && (!max || n <= *max);
 }
 
 std::string Occurrences::describe(const std::string& what) const {
   if (absent) return "no " + what;
-  if (count) return std::to_string(*count) + " × " + what;
+  if (min && max && *min == *max) return std::to_string(*min) + " × " + what;
+  if (min && max) return std::to_string(*min) + " to " + std::to_string(*max) + " × " + what;
+  if (min) return "at least " + std::to_string(*min) + " × " + what;
+  if (max) return "at most " + std::to_string(*max) + " × " + what;
   return what;
 }
 
@@ -56,7 +70,7 @@ std::string judge_occurrences(CheckContext& ctx, const scenario::Step& step,
     for (std::size_t i = from; i < es.size(); ++i) n += matches(es, i) ? 1 : 0;
     if (want.holds(n)) return "";
     std::string seen = seen_list(es, from, shown);
-    return want.at_deadline() ? "counted " + std::to_string(n) + "; " + seen : seen;
+    return want.counting() ? "counted " + std::to_string(n) + "; " + seen : seen;
   };
   return judge(ctx, step, want.describe(what), eval, !want.at_deadline());
 }
@@ -67,8 +81,21 @@ bool field_matches(const json& want, const json& have) {
   return h == w;
 }
 
-bool text_matches(const std::string& have, const std::string& want) {
-  return have.find(want) != std::string::npos;
+bool text_matches(const std::string& have, const std::string& want, const std::string& match) {
+  if (match == "literal") return have.find(want) != std::string::npos;
+  // Checks wait on the timeline and judge it again after every entry: compile each pattern once.
+  thread_local std::map<std::pair<std::string, bool>, std::optional<std::regex>> cache;
+  const bool icase = match != "case";
+  auto [it, fresh] = cache.try_emplace({want, icase});
+  if (fresh) {
+    try {
+      auto flags = std::regex::ECMAScript;
+      if (icase) flags |= std::regex::icase;
+      it->second.emplace(want, flags);
+    } catch (const std::regex_error&) {
+    }
+  }
+  return it->second && std::regex_search(have, *it->second);
 }
 
 std::string fields_text(const json& fields) {

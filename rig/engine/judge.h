@@ -2,10 +2,9 @@
 // compare fields and texts, and to say what was seen. Every check kind (rig/checks) uses these,
 // so that all checks wait, count and word their failures alike.
 //
-// Where the next checks plug in (issue 9):
-//   - `count: {min, max}` bounds: Occurrences (the one reader of count/absent);
-//   - case-insensitive pattern text checks: text_matches (the one text comparison);
-//   - `within:` expressions such as `${profile.host_timeout} + 10s`: CheckContext::within.
+// Profile values (`count: ${profile.wallet_queries}`, `within: ${profile.host_timeout} + 10s`,
+// `${wording.NAME}` in texts) are resolved before a check runs (rig/scenario/profile_ref.h):
+// the kinds see numbers, milliseconds and patterns.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,17 +31,22 @@ using Eval = std::function<std::string(const std::vector<Entry>& entries)>;
 std::string judge(CheckContext& ctx, const scenario::Step& step, const std::string& what,
                   const Eval& eval, bool positive);
 
-// How many of something a check wants, from its `absent` and `count` arguments.
+// How many of something a check wants, from its `absent` and `count` arguments (`count: N`,
+// `count: {min: A, max: B}`, either bound alone; resolved against the profile already).
 struct Occurrences {
-  bool absent = false;       // none until the deadline
-  std::optional<int> count;  // exactly this many at the deadline
-  // Neither: at least one, as soon as it is there.
+  bool absent = false;     // none until the deadline
+  std::optional<int> min;  // at least this many
+  std::optional<int> max;  // at most this many
+  // None of them: at least one, as soon as it is there.
 
   static Occurrences of(const nlohmann::json& args);
   bool holds(int n) const;
-  // Only the end of the window can tell (absent, count).
-  bool at_deadline() const { return absent || count.has_value(); }
-  // "no WHAT", "3 × WHAT" or "WHAT".
+  // Only the end of the window can tell (absent, an upper bound); a lower bound alone holds as
+  // soon as it is reached.
+  bool at_deadline() const { return absent || max.has_value(); }
+  // Anything but "at least one": the matches are counted.
+  bool counting() const { return absent || min.has_value() || max.has_value(); }
+  // "no WHAT", "3 × WHAT", "2 to 5 × WHAT", "at least 2 × WHAT", "at most 5 × WHAT" or "WHAT".
   std::string describe(const std::string& what) const;
 };
 
@@ -58,8 +62,12 @@ std::string judge_occurrences(CheckContext& ctx, const scenario::Step& step,
 // Whether a field holds the value a scenario wants: compared as text ("1" and 1 agree).
 bool field_matches(const nlohmann::json& want, const nlohmann::json& have);
 // Whether a text the terminal produced (display, receipt, result text) matches what a scenario
-// wrote: `want` is contained in `have`, exactly as written.
-bool text_matches(const std::string& have, const std::string& want);
+// wrote, as the step's `match` says (scenario::Step::match): "pattern" (default) searches `want`
+// as a case-insensitive regular expression in `have`, "case" the same case-sensitively,
+// "literal" looks for `want` exactly as written. A pattern that does not compile (the loader
+// checks them) matches nothing.
+bool text_matches(const std::string& have, const std::string& want,
+                  const std::string& match = "pattern");
 
 // "k=v k2=v2" for messages.
 std::string fields_text(const nlohmann::json& fields);

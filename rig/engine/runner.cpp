@@ -1,6 +1,7 @@
 #include "rig/engine/runner.h"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "rig/engine/checks.h"
 #include "rig/engine/context.h"
@@ -9,6 +10,7 @@
 #include "rig/engine/plan.h"
 #include "rig/engine/settle.h"
 #include "rig/engine/terminal_port.h"
+#include "rig/scenario/profile_ref.h"
 #include "rig/scenario/registry.h"
 
 namespace rig::engine {
@@ -89,8 +91,17 @@ class Session::Impl {
   bool restored_ = false;
 };
 
-report::StepResult Session::Impl::step(const Step& step) {
+report::StepResult Session::Impl::step(const Step& written) {
   report::StepResult sr;
+  sr.where = written.loc.to_string();
+  sr.name = written.name;
+  // Profile values (${profile.…}, ${wording.…}) take this station's figures and words.
+  Step step;
+  try {
+    step = scenario::resolve_step(written, st_.wiring().terminal.profile);
+  } catch (const std::invalid_argument& e) {
+    throw InfrastructureError(e.what());
+  }
   sr.where = step.loc.to_string();
   sr.name = step.name;
   sr.start_ms = ms_since(tl_->start(), Clock::now());

@@ -175,6 +175,11 @@ const std::vector<Param>& expect_modifiers() {
            "where to start looking: transaction (the last transaction step) or scenario")
           .choices({"transaction", "scenario"})
           .fallback("transaction"),
+      Make("match", ValueType::text,
+           "how texts are compared: pattern (a case-insensitive regular expression, default), "
+           "case (case-sensitive) or literal (contained exactly as written)")
+          .choices({"pattern", "case", "literal"})
+          .fallback("pattern"),
   };
   return list;
 }

@@ -12,7 +12,7 @@
 // What the loader stores in Step::args, per step (keys absent when not written, unless a
 // default is named here; amounts are normalised "100.00" strings; times are whole
 // milliseconds):
-//   sale      {amount, method, card?, code?, currency (default "156"), id?}
+//   sale      {amount, method, card?, code?, currency (default "${profile.currency}"), id?}
 //   refund    {amount, of?}               query {id?}
 //   last, reprint, cancel, status, reset, login, unlock  {}
 //   fault     {fault: NAME, PARAM: value…} (defaults filled in; `when` -> Step::when,
@@ -60,7 +60,14 @@ enum class ValueType {
   transaction_id,   // 1-32 printable characters, as on the ECR link
   iso_fields,       // mapping of ISO 8583 field number (2-128) to its text: {39: "98"}
   duration,         // "500ms", "2s", "1.5s", "1m"; stored as whole milliseconds
+  count,            // how many: a whole number N (exactly N) or {min?, max?} (bounds, at least
+                    // one); stored as N or {"min": A, "max": B}
+  pattern,          // a text pattern (Step::match): a regular expression, checked at load time
 };
+// Integers, numbers, durations and counts may also be written as expressions over the station's
+// profile (`${profile.wallet_queries}`, `${profile.host_timeout} + 10s`), and texts and patterns
+// may hold `${profile.NAME}` and `${wording.NAME}`: rig/scenario/profile_ref.h. They are stored
+// unresolved and resolved per station before the step runs.
 
 struct Param {
   std::string name;
@@ -168,7 +175,7 @@ const std::vector<ExpectInfo>& expectations();
 const std::vector<FaultInfo>& faults();
 // `when:` keys: host_message, wallet_message, event, prompt, after.
 const std::vector<NamedDoc>& trigger_kinds();
-// Keys every expect mapping may add: within, since.
+// Keys every expect mapping may add: within, since, match.
 const std::vector<Param>& expect_modifiers();
 
 // Closed lists: a name not listed is a load error.

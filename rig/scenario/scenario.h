@@ -61,10 +61,18 @@ struct Step {
   std::optional<Duration> hold;  // `for:` — clear this long after the fault fired
 
   // expect steps only
-  std::string expect;            // result, event, prompt, display, receipt, host_message,
-                                 // wallet_message, ledger, state, no_message …
-  Duration within{0};            // deadline, before time_scale; 0 = the catalogue's default
-                                 // (the loader always fills it in)
+  std::string expect;  // result, event, prompt, display, receipt, host_message,
+                       // wallet_message, ledger, state, no_message …
+  Duration within{0};  // deadline, before time_scale; 0 = the catalogue's default
+                       // (the loader always fills it in)
+  // `within` written with profile references (`${profile.host_timeout} + 10s`): resolved per
+  // station before the step runs (rig/scenario/profile_ref.h); `within` holds the default until
+  // then.
+  std::string within_expr;
+  // How texts are compared (display, receipt contains, result text): "pattern" (default: a
+  // case-insensitive regular expression searched in the text), "case" (the same, case-sensitive)
+  // or "literal" (the text contained exactly as written).
+  std::string match = "pattern";
   // Where the check starts looking: "transaction" (the start of the last sale, refund, query,
   // last or reprint step before it; the scenario's start when there is none) or "scenario".
   std::string since = "transaction";

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include <regex>
+
 #include "rig/protocol/amount.h"
+#include "rig/scenario/profile_ref.h"
 #include "rig/scenario/registry.h"
 
 namespace rig::scenario {
@@ -60,8 +63,68 @@ void StepReader::range_error(const YAML::Node& n, const Param& p) {
   r_.error(n, "'" + p.name + "' must be " + bounds + ", got " + describe_value(n));
 }
 
+bool StepReader::read_reference(const YAML::Node& n, const Param& p, json& out) {
+  const std::string text = n.Scalar();
+  switch (p.type) {
+    case ValueType::integer:
+    case ValueType::count:
+    case ValueType::duration: {
+      ExprType type = ExprType::count;
+      if (auto problem = check_expression(text, type)) {
+        r_.error(n, *problem);
+        return false;
+      }
+      const ExprType want = p.type == ValueType::duration ? ExprType::duration : ExprType::count;
+      if (type != want) {
+        r_.error(n, "'" + p.name + "' is " +
+                        (want == ExprType::duration ? "a duration" : "a whole number") + "; '" +
+                        text + "' gives " +
+                        (type == ExprType::duration ? "a duration" : "a whole number"));
+        return false;
+      }
+      out = expression_value(text);
+      return true;
+    }
+    case ValueType::text:
+    case ValueType::pattern:
+      if (auto problem = check_text_refs(text)) {
+        r_.error(n, *problem);
+        return false;
+      }
+      out = text;
+      return p.type != ValueType::pattern || check_pattern(n, text);
+    default:
+      r_.error(n, "'" + p.name + "' cannot take a profile value (${…}); got " + describe_value(n));
+      return false;
+  }
+}
+
+bool StepReader::check_pattern(const YAML::Node& n, const std::string& text) {
+  if (literal_texts_) return true;
+  // References stand for patterns of their own (checked when the profile loads).
+  std::string probe;
+  std::size_t done = 0;
+  for (std::size_t i = text.find("${"); i != std::string::npos; i = text.find("${", done)) {
+    const std::size_t end = text.find('}', i);
+    if (end == std::string::npos) break;
+    probe += text.substr(done, i - done) + "(?:x)";
+    done = end + 1;
+  }
+  probe += text.substr(done);
+  try {
+    std::regex re(probe, std::regex::ECMAScript);
+    (void)re;
+    return true;
+  } catch (const std::regex_error& e) {
+    r_.error(n, "not a regular expression: " + describe_value(n) + " (" + e.what() +
+                    "); write match: literal beside it to compare the text as written");
+    return false;
+  }
+}
+
 bool StepReader::read_value(const YAML::Node& n, const Param& p, json& out,
                             const std::string& what) {
+  if (n.IsScalar() && has_profile_ref(n.Scalar())) return read_reference(n, p, out);
   std::string text;
   switch (p.type) {
     case ValueType::text:
@@ -216,8 +279,41 @@ bool StepReader::read_value(const YAML::Node& n, const Param& p, json& out,
       out = d.count();
       return true;
     }
+    case ValueType::pattern:
+      if (!r_.read(n, text)) return false;
+      out = text;
+      return check_pattern(n, text);
+    case ValueType::count:
+      return read_count(n, p, out);
   }
   return false;
+}
+
+bool StepReader::read_count(const YAML::Node& n, const Param& p, json& out) {
+  Param bound = p;
+  bound.type = ValueType::integer;
+  if (!n.IsMap()) return read_value(n, bound, out, p.name);
+  MapReader m(r_, n, p.name);
+  json bounds = json::object();
+  for (const char* key : {"min", "max"}) {
+    YAML::Node b = m.get(key);
+    if (!b.IsDefined()) continue;
+    bound.name = p.name + "." + key;
+    json v;
+    if (read_value(b, bound, v, bound.name)) bounds[key] = v;
+  }
+  m.finish();
+  if (!m.has("min") && !m.has("max")) {
+    r_.error(n, "'" + p.name + "' bounds need min, max or both, e.g. {min: 1, max: 3}");
+    return false;
+  }
+  if (bounds.size() == 2 && bounds["min"].is_number() && bounds["max"].is_number() &&
+      bounds["min"].get<std::int64_t>() > bounds["max"].get<std::int64_t>()) {
+    r_.error(n, "'" + p.name + "': min is above max");
+    return false;
+  }
+  out = bounds;
+  return true;
 }
 
 bool StepReader::read_positive_duration(const YAML::Node& n, const std::string& what,
@@ -378,6 +474,9 @@ void StepReader::read_expect(const YAML::Node& value, Step& step) {
     return;
   }
 
+  // `match: literal` texts are not patterns.
+  const YAML::Node match = value["match"];
+  literal_texts_ = match.IsDefined() && match.IsScalar() && match.Scalar() == "literal";
   const ExpectKind& kind = *kinds().expectation(kind_keys[0].Scalar());
   const ExpectInfo& info = kind.info();
   step.expect = info.name;
@@ -431,14 +530,25 @@ void StepReader::read_expect(const YAML::Node& value, Step& step) {
     check_absent_and_count(args, value["absent"]);
   }
   if (const YAML::Node n = value["within"]; n.IsDefined()) {
-    read_positive_duration(n, "within", step.within);
+    json v;
+    if (n.IsScalar() && has_profile_ref(n.Scalar())) {
+      if (read_value(n, modifiers[0], v, "within")) step.within_expr = n.Scalar();
+    } else {
+      read_positive_duration(n, "within", step.within);
+    }
   }
   if (const YAML::Node n = value["since"]; n.IsDefined()) {
     const Param& since = modifiers[1];
     std::string v;
     if (r_.read_choice(n, since.choices, since.name, v)) step.since = v;
   }
+  if (const YAML::Node n = value["match"]; n.IsDefined()) {
+    const Param& match = modifiers[2];
+    std::string v;
+    if (r_.read_choice(n, match.choices, match.name, v)) step.match = v;
+  }
   kind.normalize(*this, kind_value, step);
+  literal_texts_ = false;
 }
 
 }  // namespace rig::scenario

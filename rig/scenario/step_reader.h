@@ -56,6 +56,12 @@ class StepReader {
 
  private:
   void range_error(const YAML::Node& n, const Param& p);
+  // A value with profile references (rig/scenario/profile_ref.h), as `p` allows them.
+  bool read_reference(const YAML::Node& n, const Param& p, nlohmann::json& out);
+  // Whether `text` (references aside) is a regular expression; reports it when not.
+  bool check_pattern(const YAML::Node& n, const std::string& text);
+  // ValueType::count: N or {min?, max?}.
+  bool read_count(const YAML::Node& n, const Param& p, nlohmann::json& out);
   void read_message_trigger(const YAML::Node& v, bool iso, Trigger& t);
   void check_absent_and_count(const nlohmann::json& args, const YAML::Node& absent);
 
@@ -63,6 +69,7 @@ class StepReader {
   const LoadOptions& options_;
   std::set<std::string> armed_;
   bool check_clear_ = true;
+  bool literal_texts_ = false;  // reading an expect with `match: literal`
 };
 
 }  // namespace rig::scenario

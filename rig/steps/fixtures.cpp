@@ -157,9 +157,15 @@ class KeysStep : public scenario::StepKind {
     for (const auto& k : value) {
       std::string key;
       if (!r.yaml().read(k, key)) continue;
+      if (key == "${profile.operator_password}" || key == "${profile.supervisor_password}") {
+        keys.push_back(key);  // typed digit by digit once the station's profile gives it
+        continue;
+      }
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         // The digits are listed as a range: thirteen names would drown the message.
-        r.error(k, "unknown keypad key '" + key + "' (known: 0-9, ENTER, CANCEL, CLEAR)");
+        r.error(k, "unknown keypad key '" + key +
+                       "' (known: 0-9, ENTER, CANCEL, CLEAR, ${profile.operator_password}, "
+                       "${profile.supervisor_password})");
         continue;
       }
       keys.push_back(key);
@@ -169,7 +175,19 @@ class KeysStep : public scenario::StepKind {
 
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
-    ctx.fixtures.act("keypad.press", {{"keys", step.args.value("keys", json::array())}});
+    // A password from the profile arrives resolved as one item of digits: one key each.
+    json keys = json::array();
+    for (const auto& k : step.args.value("keys", json::array())) {
+      const std::string key = k.get<std::string>();
+      const bool digits =
+          key.size() > 1 && key.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits) {
+        keys.push_back(key);
+        continue;
+      }
+      for (char c : key) keys.push_back(std::string(1, c));
+    }
+    ctx.fixtures.act("keypad.press", {{"keys", keys}});
     sr.summary = "keys";
   }
 };

@@ -78,7 +78,7 @@ class SaleStep : public CommandStep {
                  MakeParam("code", ValueType::text,
                            "payment code shown to the scanner (method qr)"),
                  MakeParam("currency", ValueType::currency, "ISO 4217 numeric currency")
-                     .fallback("156"),
+                     .fallback("${profile.currency}"),
                  MakeParam("id", ValueType::transaction_id,
                            "transaction id; default: made up by the engine")})) {}
 

@@ -9,6 +9,7 @@
 #include "rig/engine/context.h"
 #include "rig/engine/station.h"
 #include "rig/scenario/loader.h"
+#include "rig/scenario/profile_ref.h"
 #include "rig/scenario/registry.h"
 #include "rig/terminal/model.h"
 
@@ -38,6 +39,8 @@ class FakeContext : public rig::engine::CheckContext {
     return positive ? 1000ms : 60ms;
   }
   bool interrupted() const override { return false; }
+  const rig::bench::TerminalProfile& profile() const override { return prof; }
+  rig::bench::TerminalProfile prof;
   json ledger_since_start() override { return ledger; }
   json ask_status(Clock::time_point) override {
     if (statuses.empty()) return nullptr;
@@ -75,9 +78,10 @@ class FakeContext : public rig::engine::CheckContext {
   }
 };
 
-// Loads `yaml` (one expect step, on line 1 of "t.yaml") and judges it on `ctx`.
+// Loads `yaml` (one expect step, on line 1 of "t.yaml"), resolves its profile values against
+// the context's profile as the engine does, and judges it on `ctx`.
 std::string check(FakeContext& ctx, const std::string& yaml) {
-  Step step = rig::scenario::load_step_text(yaml, "t.yaml");
+  Step step = rig::scenario::resolve_step(rig::scenario::load_step_text(yaml, "t.yaml"), ctx.prof);
   const rig::scenario::ExpectKind* kind = rig::scenario::kinds().expectation(step.expect);
   EXPECT_NE(kind, nullptr) << yaml;
   return kind ? kind->check(ctx, step) : "no kind";
@@ -177,10 +181,122 @@ TEST(DisplayCheck, TextContained) {
   ctx.begin("T1");
   ctx.add(terminal::Display{"T1", {"SALE 1.00", "INSERT CARD"}});
   EXPECT_EQ(check(ctx, "expect: {display: INSERT CARD}"), "");
-  EXPECT_EQ(check(ctx, "expect: {display: \"1.00|INSERT\"}"), "");
+  EXPECT_EQ(check(ctx, "expect: {display: \"1.00\\\\|INSERT\"}"), "");
   EXPECT_EQ(check(ctx, "expect: {display: CONTACT SUPPORT}"),
-            "t.yaml:1:1: expected DISPLAY containing \"CONTACT SUPPORT\" within 1000ms; saw "
+            "t.yaml:1:1: expected DISPLAY matching \"CONTACT SUPPORT\" within 1000ms; saw "
             "DISPLAY id=T1 text=SALE 1.00|INSERT CARD");
+}
+
+TEST(DisplayCheck, CaseInsensitivePatternUnlessTheScenarioSaysOtherwise) {
+  FakeContext ctx;
+  ctx.begin("T1");
+  ctx.add(terminal::Display{"T1", {"Terminal blocked - call supervisor"}});
+  EXPECT_EQ(check(ctx, "expect: {display: \"terminal BLOCKED\"}"), "");
+  EXPECT_EQ(check(ctx, "expect: {display: \"^terminal (locked|blocked)\"}"), "");
+  EXPECT_NE(check(ctx, "expect: {display: \"^blocked\"}"), "");
+  // match: case keeps the pattern but compares letters as written; literal takes no pattern.
+  EXPECT_NE(check(ctx, "expect: {display: \"terminal BLOCKED\", match: case}"), "");
+  EXPECT_EQ(check(ctx, "expect: {display: \"Terminal blocked\", match: case}"), "");
+  EXPECT_EQ(check(ctx, "expect: {display: \"blocked - call\", match: literal}"), "");
+  EXPECT_NE(check(ctx, "expect: {display: \"blocked.*call\", match: literal}"), "");
+  EXPECT_EQ(check(ctx, "expect: {display: \"blocked.*call\"}"), "");
+  // The profile's words: the default pattern holds words any locked terminal uses; vterm's
+  // words do not match this terminal's; a profile that gives them does.
+  EXPECT_EQ(check(ctx, "expect: {display: \"${wording.locked_display}\"}"), "");
+  ASSERT_FALSE(
+      rig::bench::set_wording(ctx.prof, "locked_display", "^LOCKED - CONTACT SUPERVISOR$"));
+  EXPECT_NE(check(ctx, "expect: {display: \"${wording.locked_display}\"}"), "");
+  ASSERT_FALSE(rig::bench::set_wording(ctx.prof, "locked_display", "^terminal blocked"));
+  EXPECT_EQ(check(ctx, "expect: {display: \"${wording.locked_display}\"}"), "");
+}
+
+TEST(ResultCheck, TextIsACaseInsensitivePatternAndMayComeFromTheProfile) {
+  FakeContext ctx;
+  ctx.begin("T1");
+  ctx.result("T1", "DECLINED", "51");  // text "DECLINED 51 insufficient funds"
+  EXPECT_EQ(check(ctx, "expect: {result: {text: INSUFFICIENT FUNDS}}"), "");
+  EXPECT_EQ(check(ctx, "expect: {result: {text: \"${wording.insufficient_funds_result}\"}}"), "");
+  EXPECT_EQ(check(ctx, "expect: {result: {text: \"${wording.declined_result}\"}}"), "");
+  EXPECT_NE(check(ctx, "expect: {result: {text: \"${wording.approved_result}\"}}"), "");
+  EXPECT_NE(check(ctx, "expect: {result: {text: INSUFFICIENT FUNDS}, match: literal}"), "");
+}
+
+TEST(ReceiptCheck, TheAmountLineAsTheProfileWordsIt) {
+  FakeContext ctx;
+  ctx.begin("T1");
+  ctx.add(terminal::Receipt{"T1", "original", {"SHOP", "Total 978 51.00", "THANK YOU"}, ""});
+  // The default pattern: the amount on its own, whatever the words around it.
+  EXPECT_EQ(check(ctx, "expect: {receipt: {amount: \"51.00\"}}"), "");
+  EXPECT_NE(check(ctx, "expect: {receipt: {amount: \"1.00\"}}"), "");
+  ASSERT_FALSE(rig::bench::set_wording(ctx.prof, "receipt_amount",
+                                       "(?:^|\\|)total {currency} {amount}(?:\\||$)"));
+  ASSERT_FALSE(rig::bench::set_figure(ctx.prof, "currency", "978"));
+  EXPECT_EQ(check(ctx, "expect: {receipt: {copy: original, amount: \"51.00\"}}"), "");
+  EXPECT_NE(check(ctx, "expect: {receipt: {amount: \"51.00\", currency: \"156\"}}"), "");
+  EXPECT_EQ(check(ctx, "expect: {receipt: {amount: \"51.00\", copy: duplicate}}"),
+            "t.yaml:1:1: expected RECEIPT copy=duplicate with the amount line "
+            "/(?:^|\\|)total 978 51\\.00(?:\\||$)/ within 1000ms; saw RECEIPT copy=original "
+            "id=T1 text=SHOP|Total 978 51.00|THANK YOU");
+}
+
+TEST(Occurrences, CountBoundsAndProfileFigures) {
+  FakeContext ctx;
+  ctx.begin("Q1");
+  for (int i = 0; i < 5; ++i) ctx.event("WALLET_QUERY");
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: {min: 5, max: 10}}"), "");
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: {min: 2}}"), "");
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: {max: 5}}"), "");
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: {max: 4}}"),
+            "t.yaml:1:1: expected at most 4 × EVENT WALLET_QUERY within 60ms; counted 5; saw "
+            "EVENT id=Q1 name=WALLET_QUERY; EVENT id=Q1 name=WALLET_QUERY; EVENT id=Q1 "
+            "name=WALLET_QUERY; EVENT id=Q1 name=WALLET_QUERY; EVENT id=Q1 name=WALLET_QUERY");
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: {min: 6, max: 10}}").substr(0, 74),
+            "t.yaml:1:1: expected 6 to 10 × EVENT WALLET_QUERY within 60ms; counted 5;");
+  // A lower bound alone holds as soon as it is reached: judged like a presence.
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: {min: 6}}").substr(0, 79),
+            "t.yaml:1:1: expected at least 6 × EVENT WALLET_QUERY within 1000ms; counted 5;");
+  // The profile's figure: 10 queries by default, 5 in a profile that says so.
+  EXPECT_NE(check(ctx, "expect: {event: WALLET_QUERY, count: \"${profile.wallet_queries}\"}"), "");
+  ASSERT_FALSE(rig::bench::set_figure(ctx.prof, "wallet_queries", "5"));
+  EXPECT_EQ(check(ctx, "expect: {event: WALLET_QUERY, count: \"${profile.wallet_queries}\"}"), "");
+  EXPECT_EQ(check(ctx,
+                  "expect: {event: WALLET_QUERY, count: {min: \"${profile.wallet_queries} - 1\", "
+                  "max: \"${profile.wallet_queries} * 2\"}}"),
+            "");
+  ctx.add(terminal::Prompt{"OPERATOR_PASSWORD", "Q1", 3, ""});
+  ASSERT_FALSE(rig::bench::set_figure(ctx.prof, "operator_tries", "4"));
+  EXPECT_EQ(
+      check(ctx,
+            "expect: {prompt: OPERATOR_PASSWORD, tries_left: \"${profile.operator_tries} - 1\"}"),
+      "");
+}
+
+TEST(ProfileValues, WithinIsResolvedPerStation) {
+  Step step = rig::scenario::load_step_text(
+      "expect: {result: {}, within: \"${profile.host_timeout} + 10s\"}", "t.yaml");
+  EXPECT_EQ(step.within_expr, "${profile.host_timeout} + 10s");
+  rig::bench::TerminalProfile p;
+  EXPECT_EQ(rig::scenario::resolve_step(step, p).within, 40s);
+  ASSERT_FALSE(rig::bench::set_figure(p, "host_timeout", "60s"));
+  EXPECT_EQ(rig::scenario::resolve_step(step, p).within, 70s);
+  step = rig::scenario::load_step_text(
+      "expect: {event: REVERSAL_FAILED, within: \"${profile.reversal_attempts} * "
+      "(${profile.host_timeout} + ${profile.reversal_interval}) + 30s\"}",
+      "t.yaml");
+  ASSERT_FALSE(rig::bench::set_figure(p, "reversal_attempts", "5"));
+  ASSERT_FALSE(rig::bench::set_figure(p, "reversal_interval", "2s"));
+  EXPECT_EQ(rig::scenario::resolve_step(step, p).within, 340s);
+  // A count that comes out negative on a station is that station's problem, with its place.
+  step = rig::scenario::load_step_text(
+      "expect: {prompt: PIN, tries_left: \"${profile.pin_tries} - 4\"}", "t.yaml");
+  try {
+    rig::scenario::resolve_step(step, p);
+    ADD_FAILURE() << "resolved";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(),
+                 "t.yaml:1:1: '${profile.pin_tries} - 4' gives -1 on this station's profile "
+                 "(defaults)");
+  }
 }
 
 TEST(ReceiptCheck, CopyContainsAndCount) {

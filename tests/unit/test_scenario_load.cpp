@@ -117,7 +117,9 @@ TEST(ScenarioLoad, EveryStepAndExpectation) {
   EXPECT_EQ(step(6).when.delay, 2000ms);
   EXPECT_EQ(args(6), R"({"count":2,"fault":"ecr.no_ack"})");
 
-  EXPECT_EQ(args(7), R"({"amount":"100.00","card":"visa-chip","currency":"156","method":"card"})");
+  EXPECT_EQ(
+      args(7),
+      R"({"amount":"100.00","card":"visa-chip","currency":"${profile.currency}","method":"card"})");
   EXPECT_EQ(args(8), R"({"amount":"1.00","code":"134567890123456789","currency":"978","id":"T-1",)"
                      R"("method":"qr"})");
   EXPECT_EQ(args(9), R"({"amount":"5.00","of":"T-1"})");
@@ -194,7 +196,7 @@ TEST(ScenarioLoad, DefaultsFromTheCatalogue) {
   EXPECT_EQ(s.steps[1].since, "transaction");
   EXPECT_EQ(s.steps[3].args["direction"], "to_terminal");
   EXPECT_EQ(s.steps[4].args["direction"], "both");
-  EXPECT_EQ(s.steps[0].args["currency"], "156");
+  EXPECT_EQ(s.steps[0].args["currency"], "${profile.currency}");
   EXPECT_EQ(s.steps[0].within, 0ms);  // not an expect step
 }
 
@@ -268,18 +270,22 @@ TEST(ScenarioErrors, StepItems) {
                   kExpect),
       (std::vector<std::string>{
           "s.yaml:4:5: unknown step 'sael' (known: sale, refund, query, last, reprint, cancel, "
-          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect)",
+          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
+          "wait, expect)",
           "s.yaml:5:5: unknown step 'lats' (known: sale, refund, query, last, reprint, cancel, "
-          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect)",
+          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
+          "wait, expect)",
           "s.yaml:7:5: a step has exactly one of: sale, refund, query, last, reprint, cancel, "
-          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect; "
+          "status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
+          "wait, expect; "
           "found 'sale' and 'card'",
           "s.yaml:8:5: step 'sale' needs a value: sale: {amount, method, card?, code?, "
           "currency?, id?}",
           "s.yaml:9:11: step 'last' takes no arguments, got a mapping",
           "s.yaml:10:5: expected a step, got a list",
           "s.yaml:11:5: a step needs one of: sale, refund, query, last, reprint, cancel, status, "
-          "reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, expect",
+          "reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, wait, "
+          "expect",
           "s.yaml:12:5: step 'fault' needs a value: fault: NAME (+ when:, for:, the fault's "
           "parameters)",
           "s.yaml:14:5: step 'keys' needs a value: keys: [\"1\", \"2\", \"ENTER\"]"}));
@@ -299,7 +305,8 @@ TEST(ScenarioErrors, KeysBesideAStep) {
                         "    amount: 1\n"),
             (std::vector<std::string>{
                 "s.yaml:8:5: a step has exactly one of: sale, refund, query, last, reprint, "
-                "cancel, status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
+                "cancel, status, reset, login, unlock, fault, clear, card, scan, scanner, keys, "
+                "paper, power, "
                 "wait, expect; found 'sale' and 'card'",
                 "s.yaml:10:5: 'within' goes inside expect: {…, within: …}",
                 "s.yaml:12:5: 'within' is only for expect steps",
@@ -381,7 +388,8 @@ TEST(ScenarioErrors, FixtureSteps) {
           "s.yaml:8:29: expected a number, got 'high'",
           "s.yaml:9:14: unknown scanner action 'wipe' (known: clean)",
           "s.yaml:10:11: expected a list of keys, e.g. [\"1\", \"2\", \"ENTER\"], got '1234 ENTER'",
-          "s.yaml:11:17: unknown keypad key 'OK' (known: 0-9, ENTER, CANCEL, CLEAR)",
+          "s.yaml:11:17: unknown keypad key 'OK' (known: 0-9, ENTER, CANCEL, CLEAR, "
+          "${profile.operator_password}, ${profile.supervisor_password})",
           "s.yaml:11:21: expected text, got a list", "s.yaml:12:11: keys needs at least one key",
           "s.yaml:13:12: unknown paper state 'empty' (known: ok, low, out)",
           "s.yaml:14:12: unknown power action 'off' (known: cut, restore)",
@@ -533,7 +541,7 @@ TEST(ScenarioErrors, ExpectShape) {
           "s.yaml:7:13: expect needs one of: result, event, prompt, display, receipt, "
           "ecr, host_message, wallet_message, ledger, state",
           "s.yaml:8:24: unknown key 'befor' in expect event (known: event, before, after, count, "
-          "absent, within, since)",
+          "absent, within, since, match)",
           "s.yaml:8:47: 'within' must be above 0, got '0s'",
           "s.yaml:8:58: unknown since 'sale' (known: transaction, scenario)",
           "s.yaml:9:43: 'count' goes inside host_message: {…}",
@@ -637,7 +645,8 @@ TEST(ScenarioFiles, IssuesOfEveryFileInOneError) {
   EXPECT_EQ(load_issues({kData + "/bad"}),
             (std::vector<std::string>{
                 kData + "/bad/a-unknown-step.yaml:4:5: unknown step 'sael' (known: sale, refund, "
-                        "query, last, reprint, cancel, status, reset, login, unlock, fault, clear, card, scan, "
+                        "query, last, reprint, cancel, status, reset, login, unlock, fault, clear, "
+                        "card, scan, "
                         "scanner, keys, paper, power, wait, expect)",
                 kData + "/bad/c-two-errors.yaml:2:9: bad family 'Card': expected lower-case "
                         "letters, digits and '-', e.g. reversal",
@@ -812,9 +821,10 @@ TEST(StepLoad, SaleMappingWithDefaults) {
       "sale: {amount: \"1.00\", method: card, card: visa-chip}", "script.py", with_cards());
   EXPECT_EQ(s.name, "sale");
   EXPECT_EQ(s.loc.to_string(), "script.py:1:1");
-  EXPECT_EQ(
-      s.args,
-      (json{{"amount", "1.00"}, {"method", "card"}, {"card", "visa-chip"}, {"currency", "156"}}));
+  EXPECT_EQ(s.args, (json{{"amount", "1.00"},
+                          {"method", "card"},
+                          {"card", "visa-chip"},
+                          {"currency", "${profile.currency}"}}));
 }
 
 TEST(StepLoad, JsonFlowTextIsYaml) {
@@ -882,7 +892,8 @@ TEST(StepLoad, MistakesHaveTheTextsOfAFile) {
   EXPECT_EQ(one_step_issues("sael: {}"),
             (std::vector<std::string>{
                 "script.py:1:1: unknown step 'sael' (known: sale, refund, query, last, reprint, "
-                "cancel, status, reset, login, unlock, fault, clear, card, scan, scanner, keys, paper, power, "
+                "cancel, status, reset, login, unlock, fault, clear, card, scan, scanner, keys, "
+                "paper, power, "
                 "wait, expect)"}));
   EXPECT_EQ(one_step_issues("sale: {amount: \"1.5\", method: card}"),
             (std::vector<std::string>{"script.py:1:16: expected an amount with two fraction "
@@ -929,6 +940,59 @@ TEST(StepLoad, NotAStep) {
   std::vector<std::string> syntax = one_step_issues("sale: {amount: \"1.00\"");
   ASSERT_EQ(syntax.size(), 1u);
   EXPECT_EQ(syntax[0].rfind("script.py:", 0), 0u) << syntax[0];
+}
+
+}  // namespace
+
+namespace {
+
+// Profile values (rig/scenario/profile_ref.h): checked when the file loads, kept unresolved.
+TEST(ScenarioLoad, ProfileValuesAreCheckedAndKeptForTheStation) {
+  Scenario s = load_steps(
+      "  - fault: host.refuse_reversal\n"
+      "    count: ${profile.reversal_attempts}\n"
+      "  - expect: {event: WALLET_QUERY, count: {min: 1, max: \"${profile.wallet_queries}\"}}\n"
+      "  - expect: {result: {text: \"${wording.declined_result}\"}, within: "
+      "\"${profile.host_timeout} + 10s\"}\n"
+      "  - keys: [\"${profile.operator_password}\", ENTER]\n");
+  EXPECT_EQ(s.steps[0].args["count"], json({{"$expr", "${profile.reversal_attempts}"}}));
+  EXPECT_EQ(s.steps[1].args["count"],
+            json({{"min", 1}, {"max", {{"$expr", "${profile.wallet_queries}"}}}}));
+  EXPECT_EQ(s.steps[2].args["text"], "${wording.declined_result}");
+  EXPECT_EQ(s.steps[2].within_expr, "${profile.host_timeout} + 10s");
+  EXPECT_EQ(s.steps[3].args["keys"], json({"${profile.operator_password}", "ENTER"}));
+  EXPECT_EQ(s.steps[2].match, "pattern");
+
+  EXPECT_EQ(
+      step_issues("  - expect: {event: X, count: \"${profile.wallet_querys}\"}\n"
+                  "  - expect: {event: X, within: \"${profile.host_timeout} + 3\"}\n"
+                  "  - expect: {event: X, count: \"${profile.host_timeout}\"}\n"
+                  "  - expect: {display: \"${wording.lock}\"}\n"
+                  "  - expect: {event: X, count: {min: 3, max: 2}}\n"
+                  "  - expect: {event: X, count: {}}\n"
+                  "  - expect: {display: \"a(b\"}\n"
+                  "  - expect: {display: \"a(b\", match: literal}\n"
+                  "  - expect: {result: {status: \"${profile.currency}\"}}\n"),
+      (std::vector<std::string>{
+          "s.yaml:4:31: bad expression '${profile.wallet_querys}': unknown figure "
+          "'wallet_querys' (known: host_timeout, reversal_attempts, reversal_interval, "
+          "chip_reads, stripe_reads, scan_tries, pin_tries, wallet_queries, "
+          "wallet_query_interval, reverse_attempts, operator_tries, currency, "
+          "operator_password, supervisor_password)",
+          "s.yaml:5:32: bad expression '${profile.host_timeout} + 3': a count and a duration "
+          "cannot be added",
+          "s.yaml:6:31: 'count' is a whole number; '${profile.host_timeout}' gives a duration",
+          "s.yaml:7:23: unknown wording 'lock' (known: approved_result, declined_result, "
+          "insufficient_funds_result, expired_card_result, restricted_card_result, "
+          "query_settled_result, approved_display, declined_display, pin_blocked_display, "
+          "last_pin_try_display, reversal_failed_display, locked_display, paper_out_display, "
+          "receipt_amount, duplicate_marker)",
+          "s.yaml:8:31: 'count': min is above max",
+          "s.yaml:9:31: 'count' bounds need min, max or both, e.g. {min: 1, max: 3}",
+          "s.yaml:10:23: not a regular expression: 'a(b' (Mismatched '(' and ')' in regular "
+          "expression); write match: literal beside it to compare the text as written",
+          "s.yaml:12:31: 'status' cannot take a profile value (${…}); got "
+          "'${profile.currency}'"}));
 }
 
 }  // namespace
