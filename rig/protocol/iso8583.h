@@ -77,13 +77,17 @@ inline constexpr std::string_view refund = "200000";
 // Values of field 39 (response code, an2) used by the rig (DESIGN.md, DOMAIN.md).
 namespace response_code {
 inline constexpr std::string_view approved = "00";
+inline constexpr std::string_view invalid_merchant = "03";  // a reversal for another merchant
 inline constexpr std::string_view do_not_honour = "05";
+inline constexpr std::string_view invalid_transaction = "12";  // a reversal that names another
 inline constexpr std::string_view invalid_card = "14";
 inline constexpr std::string_view original_not_found = "25";
+inline constexpr std::string_view format_error = "30";  // a reversal without field 4 or 90
 inline constexpr std::string_view insufficient_funds = "51";
 inline constexpr std::string_view expired_card = "54";
 inline constexpr std::string_view wrong_pin = "55";
 inline constexpr std::string_view restricted_card = "62";
+inline constexpr std::string_view original_amount_incorrect = "64";  // a reversal's 4 or 49
 inline constexpr std::string_view pin_tries_exceeded = "75";
 inline constexpr std::string_view issuer_unavailable = "91";
 inline constexpr std::string_view duplicate = "94";

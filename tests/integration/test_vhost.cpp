@@ -372,6 +372,51 @@ TEST_F(VhostTest, ReversalAppliedOnceEvenWhenRepeatedAs0401) {
             (std::vector<std::string>{"reversed"}));
 }
 
+// A strict acquirer: a reversal whose fields disagree with its original gets an error code and
+// is not applied; GET /admin/evidence shows each request with its fate.
+TEST_F(VhostTest, DisagreeingReversalIsRefusedAndTheEvidenceShowsIt) {
+  IsoClient term(iso_);
+  const std::int64_t since = ledger()["seq"];
+  iso::Message original = sale("visa-chip", "000020", 3000);
+  EXPECT_EQ(term.rc(original), "00");
+  iso::Message wrong_amount = reversal(original);
+  wrong_amount.set(4, iso::amount_field(30));
+  EXPECT_EQ(term.rc(wrong_amount), "64");
+  iso::Message wrong_currency = reversal(original, "0401");
+  wrong_currency.set(49, "840");
+  EXPECT_EQ(term.rc(wrong_currency), "64");
+  iso::Message wrong_stan = reversal(original, "0401");
+  wrong_stan.set(11, "000021");
+  EXPECT_EQ(term.rc(wrong_stan), "12");
+  json l = ledger();
+  EXPECT_EQ(l["reversals"], 0);
+  EXPECT_EQ(l["net"], "30.00");
+  EXPECT_EQ(term.rc(reversal(original, "0401")), "00");
+  EXPECT_EQ(ledger()["net"], "0.00");
+  EXPECT_EQ(
+      sql_row("SELECT rc, applied, reason FROM reversals ORDER BY id LIMIT 1"),
+      (std::vector<std::string>{"64", "0", "field 4 (amount) 0.30 is not the original's 30.00"}));
+
+  HttpClient admin(admin_);
+  auto r = admin.get("/admin/evidence?tid=TERM0001&since=" + std::to_string(since));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  json e = r.j();
+  ASSERT_EQ(e["transactions"].size(), 1u) << e.dump(1);
+  const json& t = e["transactions"][0];
+  EXPECT_EQ(t["stan"], "000020");
+  EXPECT_EQ(t["amount"], "30.00");
+  EXPECT_EQ(t["currency"], "978");
+  EXPECT_EQ(t["status"], "reversed");
+  EXPECT_EQ(t["net"], "0.00");
+  EXPECT_EQ(t["reversals_applied"], 1);
+  ASSERT_EQ(t["reversals"].size(), 4u);
+  EXPECT_EQ(t["reversals"][1]["currency"], "840");
+  EXPECT_EQ(t["reversals"][2]["reason"], "field 11 (STAN) 000021 is not the original's 000020");
+  EXPECT_EQ(t["reversals"][3]["applied"], true);
+  EXPECT_EQ(e["messages"].size(), 5u);
+  EXPECT_EQ(e["totals"]["reversals_refused"], 3);
+}
+
 TEST_F(VhostTest, ReversalOfUnknownOriginalAnswers25AndIsRecorded) {
   IsoClient term(iso_);
   EXPECT_EQ(term.rc(reversal(sale("visa-chip", "000500", 100))), "25");

@@ -2,6 +2,7 @@
 // an in-memory ledger, at a fixed "now" (15 June 2026, UTC).
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -217,20 +218,108 @@ TEST_F(AcquirerTest, ReversalAppliesOnceEvenWhenRepeated) {
   EXPECT_EQ(ledger_.find_authorisation("TERM0001", "000010")->status, "reversed");
 }
 
-TEST_F(AcquirerTest, ReversalFindsTheOriginalByField90WhenItsOwnStanDiffers) {
-  iso::Message original = sale("visa-chip", "000010", 700);
+// A strict acquirer: a reversal whose fields disagree with the original it names is answered
+// with an error code and not applied (docs/host-protocol.md, "0400 / 0401").
+TEST_F(AcquirerTest, ReversalThatDisagreesWithItsOriginalIsRefusedAndNotApplied) {
+  const std::int64_t before = balance("visa-chip");
+  iso::Message original = sale("visa-chip", "000010", 2000);
   EXPECT_EQ(rc_of(original), "00");
-  iso::Message r = reversal(original);
-  r.set(11, "000011");  // a terminal that gives its reversal a STAN of its own
-  EXPECT_EQ(rc_of(r), "00");
+  auto data = [&](const std::string& mti, const std::string& stan, const std::string& time) {
+    iso::OriginalData d;
+    d.mti = mti;
+    d.stan = stan;
+    d.transmission_date_time = time;
+    return iso::build_original_data(d);
+  };
+  struct Case {
+    const char* what;
+    std::function<void(iso::Message&)> change;
+    std::string rc;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"amount", [](iso::Message& r) { r.set(4, iso::amount_field(20)); }, "64",
+       "field 4 (amount) 0.20 is not the original's 20.00"},
+      {"currency", [](iso::Message& r) { r.set(49, "156"); }, "64",
+       "field 49 (currency) '156' is not the original's '978'"},
+      {"merchant", [](iso::Message& r) { r.set(42, "OTHERMERCHANT01"); }, "03",
+       "field 42 (merchant id) 'OTHERMERCHANT01' is not the original's 'MERCHANT0000001'"},
+      {"STAN", [](iso::Message& r) { r.set(11, "000011"); }, "12",
+       "field 11 (STAN) 000011 is not the original's 000010"},
+      {"field 90 MTI", [&](iso::Message& r) { r.set(90, data("0100", "000010", "0615120000")); },
+       "12", "field 90 names MTI 0100, the original is a 0200"},
+      {"field 90 time", [&](iso::Message& r) { r.set(90, data("0200", "000010", "0615120001")); },
+       "12", "field 90 names transmission time 0615120001, the original's field 7 is 0615120000"},
+      {"no amount", [](iso::Message& r) { r.erase(4); }, "30", "field 4 (amount) missing"},
+      {"no field 90", [](iso::Message& r) { r.erase(90); }, "30",
+       "field 90 (original data) missing"},
+      {"field 90 of another STAN",
+       [&](iso::Message& r) { r.set(90, data("0200", "000099", "0615120000")); }, "25",
+       "no original for terminal TERM0001 STAN 000099"},
+      {"another terminal", [](iso::Message& r) { r.set(41, "TERM0002"); }, "25",
+       "no original for terminal TERM0002 STAN 000010"},
+  };
+  for (const auto& c : cases) {
+    iso::Message r = reversal(original);
+    c.change(r);
+    IsoReply reply = acquirer_.handle(r);
+    ASSERT_TRUE(reply.response) << c.what;
+    EXPECT_EQ(reply.response->get(39), c.rc) << c.what;
+    EXPECT_EQ(reply.note, c.reason + ": answered " + c.rc + ", not applied") << c.what;
+  }
+  EXPECT_EQ(balance("visa-chip"), before - 2000);
+  EXPECT_EQ(ledger_.summary("TERM0001").reversals, 0);
+  EXPECT_EQ(ledger_.find_authorisation("TERM0001", "000010")->status, "approved");
+  auto rows = ledger_.reversals("TERM0001");
+  ASSERT_EQ(rows.size(), cases.size() - 1);  // the one for TERM0002 is TERM0002's
+  for (std::size_t i = 0; i + 1 < cases.size(); ++i) {
+    EXPECT_FALSE(rows[i].applied);
+    EXPECT_EQ(rows[i].rc, cases[i].rc);
+    EXPECT_EQ(rows[i].reason, cases[i].reason);
+  }
+  EXPECT_EQ(rows[0].amount_minor, 20);
+  EXPECT_EQ(rows[0].authorisation_id, ledger_.find_authorisation("TERM0001", "000010")->id);
+  // The reversal that fits is applied, once.
+  EXPECT_EQ(rc_of(reversal(original)), "00");
+  EXPECT_EQ(balance("visa-chip"), before);
   EXPECT_EQ(ledger_.summary("TERM0001").reversals, 1);
-  // Without field 90, field 11 names the original.
-  iso::Message plain = sale("visa-chip", "000012", 300);
-  EXPECT_EQ(rc_of(plain), "00");
-  iso::Message by_stan = reversal(plain);
-  by_stan.erase(90);
-  EXPECT_EQ(rc_of(by_stan), "00");
-  EXPECT_EQ(ledger_.summary("TERM0001").reversals, 2);
+}
+
+TEST_F(AcquirerTest, EveryFinancialRequestIsJournaledWithItsFate) {
+  iso::Message original = sale("visa-chip", "000001", 1500);
+  EXPECT_EQ(rc_of(original), "00");
+  EXPECT_EQ(rc_of(original), "94");  // a duplicate: not recorded as an authorisation
+  EXPECT_EQ(rc_of(sale("low-balance", "000002", 999999)), "51");
+  iso::Message wrong = reversal(original);
+  wrong.set(4, iso::amount_field(1));
+  EXPECT_EQ(rc_of(wrong), "64");
+  EXPECT_EQ(rc_of(reversal(original)), "00");
+  EXPECT_EQ(rc_of(reversal(original, "0401")), "00");
+  auto j = ledger_.journal("TERM0001", 0);
+  ASSERT_EQ(j.size(), 6u);
+  const std::vector<std::string> kinds = {"0200", "0200", "0200", "0400", "0400", "0401"};
+  const std::vector<std::string> answers = {"00", "94", "51", "64", "00", "00"};
+  const std::vector<bool> applied = {true, false, false, false, true, false};
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    EXPECT_EQ(j[i].kind, kinds[i]) << i;
+    EXPECT_EQ(j[i].answer, answers[i]) << i;
+    EXPECT_EQ(j[i].applied, applied[i]) << i;
+    EXPECT_EQ(j[i].stan, i == 2 ? "000002" : "000001") << i;
+    if (i > 0) {
+      EXPECT_GT(j[i].seq, j[i - 1].seq);
+    }
+  }
+  EXPECT_EQ(j[3].amount_minor, 1);
+  EXPECT_EQ(j[3].authorisation_id, j[0].authorisation_id);
+  EXPECT_EQ(ledger_.last_seq(), j.back().seq);
+  EXPECT_EQ(ledger_.journal("TERM0001", j[3].seq).size(), 2u);
+  // A request dropped by a script is journaled too, unanswered.
+  script_.add(Script::parse(R"({"target":"iso","action":"no_response","apply":false,"count":1})"));
+  EXPECT_FALSE(acquirer_.handle(sale("visa-chip", "000003", 100)).response);
+  auto dropped = ledger_.journal("TERM0001", j.back().seq);
+  ASSERT_EQ(dropped.size(), 1u);
+  EXPECT_FALSE(dropped[0].answer);
+  EXPECT_FALSE(dropped[0].applied);
 }
 
 TEST_F(AcquirerTest, UnknownOriginalAnswers25AndIsRecorded) {

@@ -9,6 +9,8 @@
 
 #include "fixtures/sim/vhost/admin.h"
 #include "fixtures/sim/vhost/options.h"
+#include "rig/protocol/iso8583.h"
+#include "rig/protocol/wallet.h"
 
 using namespace rig::vhost;
 using nlohmann::json;
@@ -79,12 +81,13 @@ TEST_F(AdminTest, LedgerFiguresAsDecimalStrings) {
   EXPECT_EQ(status, 200u);
   EXPECT_EQ(body, json::parse(R"({"tid":"T1","net":"1.00","net_minor":100,"debits":1,
       "reversals":1,"declines":0,"refunds":0,"wallet_payments":0,"wallet_net":"0.00",
-      "fees":"0.01"})"));
+      "fees":"0.01","seq":0})"));
   auto [s2, unknown] = call("GET", "/admin/ledger?tid=NOBODY");
   EXPECT_EQ(unknown["net"], "0.00");
   EXPECT_EQ(unknown["debits"], 0);
   auto [s3, all] = call("GET", "/admin/ledger");
   ASSERT_EQ(all["terminals"].size(), 1u);
+  EXPECT_EQ(all["seq"], 0);
   EXPECT_EQ(all["terminals"][0]["tid"], "T1");
   auto [s4, encoded] = call("GET", "/admin/ledger?tid=T%31");  // percent-encoded "T1"
   EXPECT_EQ(encoded["debits"], 1);
@@ -126,6 +129,113 @@ TEST_F(AdminTest, ScriptAndReset) {
   EXPECT_EQ(wrong["error"], "unknown key 'everything' (known: ledger, messages, pin_counters, tid)");
   auto [s4, not_bool] = call("POST", "/admin/reset", R"({"ledger":1})");
   EXPECT_EQ(not_bool["error"], "'ledger' must be true or false");
+}
+
+// GET /admin/evidence: every request of one terminal since a ledger sequence number, with its
+// fate, each authorisation with its reversals, each wallet order with its payments.
+TEST_F(AdminTest, EvidenceOfOneTerminalSinceASequenceNumber) {
+  namespace iso = rig::protocol::iso8583;
+  const auto cards = rig::bench::load_cards(POSRIG_SOURCE_DIR "/fixtures/cards");
+  auto sale = [&](const std::string& card, const std::string& stan, std::int64_t amount) {
+    iso::Message m;
+    m.mti = "0200";
+    m.set(2, cards.at(card).pan).set(3, "000000").set(4, iso::amount_field(amount));
+    m.set(7, "0615120000").set(11, stan).set(41, "T1").set(42, "M1").set(49, "156");
+    return m;
+  };
+  auto reversal = [](const iso::Message& original, const std::string& mti) {
+    iso::Message r;
+    r.mti = mti;
+    for (int f : {3, 4, 7, 11, 41, 42, 49}) r.set(f, original.get(f));
+    r.set(39, "98").set(90, iso::build_original_data(original));
+    return r;
+  };
+  iso::Message before = sale("visa-chip", "000001", 100);
+  acquirer_.handle(before);
+  auto [s0, start] = call("GET", "/admin/ledger?tid=T1");
+  const std::int64_t since = start["seq"];
+  EXPECT_EQ(since, 1);
+
+  iso::Message kept = sale("visa-chip", "000002", 5100);
+  iso::Message undone = sale("visa-chip", "000003", 2000);
+  acquirer_.handle(kept);
+  acquirer_.handle(undone);
+  iso::Message short_amount = reversal(undone, "0400");
+  short_amount.set(4, iso::amount_field(20));
+  acquirer_.handle(short_amount);
+  acquirer_.handle(reversal(undone, "0401"));
+  acquirer_.handle(reversal(undone, "0401"));
+  acquirer_.handle(sale("low-balance", "000004", 999999));
+  acquirer_.handle(reversal(before, "0400"));  // a reversal left over from before `since`
+  namespace w = rig::protocol::wallet;
+  wallet_.handle(
+      "POST", "/micropay",
+      w::encode(w::MicropayRequest{"T1-1-0001", "134567890123456789", 4200, "T1", "M1"}));
+  wallet_.handle("POST", "/orderquery", w::encode(w::OrderQueryRequest{"T1-1-0001"}));
+  acquirer_.handle(sale("visa-chip", "000001", 100));  // another terminal's? no: T1's duplicate
+
+  auto [status, e] = call("GET", "/admin/evidence?tid=T1&since=" + std::to_string(since));
+  EXPECT_EQ(status, 200u);
+  EXPECT_EQ(e["tid"], "T1");
+  EXPECT_EQ(e["since"], since);
+  EXPECT_EQ(e["last"], ledger_.last_seq());
+  // The 0200s, 0400/0401s and wallet requests after `since`, with their answers.
+  std::vector<std::string> kinds, answers;
+  for (const auto& m : e["messages"]) {
+    kinds.push_back(m["kind"]);
+    answers.push_back(m["answer"].is_null() ? "-" : m["answer"].get<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"0200", "0200", "0400", "0401", "0401", "0200", "0400",
+                                             "micropay", "orderquery", "0200"}));
+  EXPECT_EQ(answers, (std::vector<std::string>{"00", "00", "64", "00", "00", "51", "00", "SUCCESS",
+                                               "SUCCESS SUCCESS", "94"}));
+  // Transactions: the two sales and the decline after `since`, and the older one a reversal
+  // after `since` undid.
+  const json& t = e["transactions"];
+  ASSERT_EQ(t.size(), 4u) << e.dump(1);
+  EXPECT_EQ(t[0]["stan"], "000001");
+  EXPECT_EQ(t[0]["before_since"], true);
+  EXPECT_EQ(t[0]["status"], "reversed");
+  EXPECT_EQ(t[1]["stan"], "000002");
+  EXPECT_EQ(t[1]["debited"], true);
+  EXPECT_EQ(t[1]["amount"], "51.00");
+  EXPECT_EQ(t[1]["net"], "51.00");
+  EXPECT_EQ(t[1]["reversals"].size(), 0u);
+  EXPECT_EQ(t[2]["stan"], "000003");
+  EXPECT_EQ(t[2]["status"], "reversed");
+  EXPECT_EQ(t[2]["debited"], false);
+  EXPECT_EQ(t[2]["net"], "0.00");
+  EXPECT_EQ(t[2]["reversals_applied"], 1);
+  ASSERT_EQ(t[2]["reversals"].size(), 3u);
+  EXPECT_EQ(t[2]["reversals"][0]["amount"], "0.20");
+  EXPECT_EQ(t[2]["reversals"][0]["rc"], "64");
+  EXPECT_EQ(t[2]["reversals"][0]["applied"], false);
+  EXPECT_EQ(t[2]["reversals"][0]["reason"], "field 4 (amount) 0.20 is not the original's 20.00");
+  EXPECT_EQ(t[2]["reversals"][1]["applied"], true);
+  EXPECT_EQ(t[2]["reversals"][1]["original_seq"], t[2]["seq"]);
+  EXPECT_EQ(t[2]["reversals"][1]["original_stan"], "000003");
+  EXPECT_EQ(t[2]["reversals"][1]["original_transmission"], "0615120000");
+  EXPECT_EQ(t[2]["reversals"][2]["reason"], "already reversed");
+  EXPECT_EQ(t[3]["status"], "declined");
+  EXPECT_EQ(t[3]["net"], "0.00");
+  EXPECT_EQ(e["reversals"].size(), 4u);
+  // The wallet order and its payment.
+  ASSERT_EQ(e["wallet"].size(), 1u);
+  EXPECT_EQ(e["wallet"][0]["out_trade_no"], "T1-1-0001");
+  EXPECT_EQ(e["wallet"][0]["paid"], true);
+  EXPECT_EQ(e["wallet"][0]["payments"], 1);
+  EXPECT_EQ(e["wallet"][0]["requests"]["micropay"], 1);
+  EXPECT_EQ(e["wallet"][0]["requests"]["orderquery"], 1);
+  EXPECT_EQ(e["totals"], json::parse(R"({"debits":1,"net":"50.00","reversals_applied":2,
+      "reversals_refused":1,"wallet_payments":1,"wallet_net":"42.00"})"));
+  // Later than everything: nothing.
+  auto [s2, none] =
+      call("GET", "/admin/evidence?tid=T1&since=" + std::to_string(ledger_.last_seq()));
+  EXPECT_TRUE(none["messages"].empty());
+  EXPECT_TRUE(none["transactions"].empty());
+  auto [s3, bad] = call("GET", "/admin/evidence?since=1");
+  EXPECT_EQ(s3, 400u);
+  EXPECT_EQ(bad["error"], "'tid' is required");
 }
 
 TEST_F(AdminTest, MerchantFeeClass) {

@@ -291,7 +291,7 @@ TEST(VhostLedger, RefusesAnotherSchemaVersionAndUnopenableFiles) {
     Ledger l(path);
     FAIL() << "opened a ledger of schema version 7";
   } catch (const LedgerError& e) {
-    EXPECT_EQ(std::string(e.what()), "ledger " + path + ": schema version 7 is not 2");
+    EXPECT_EQ(std::string(e.what()), "ledger " + path + ": schema version 7 is not 3");
   }
   const std::string missing = dir.file("no/such/dir/x.db");
   try {
