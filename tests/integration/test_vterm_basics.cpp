@@ -537,12 +537,7 @@ TEST_F(VtermBasics, Rule21WrongOperatorPasswordsLockTheTerminal) {
 TEST_F(VtermBasics, Rule21BrokenByNoOperatorLockout) {
   start({0.05, {"no-operator-lockout"}});
   const std::size_t from = ecr().mark();
-  command("LOGIN", "O1");
-  std::size_t at = from;
-  for (int i = 0; i < 3; ++i) {
-    at = index_of(is_prompt("OPERATOR_PASSWORD"), "PROMPT OPERATOR_PASSWORD", at) + 1;
-    keys("1111");
-  }
+  std::size_t at = login_wrong("O1", 3, from);
   // A fourth chance, and the right password still works: no lockout.
   expect(is_prompt("OPERATOR_PASSWORD"), "a fourth password prompt", at);
   keys("0000");

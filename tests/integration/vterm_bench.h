@@ -393,6 +393,18 @@ class VBench : public ::testing::Test {
     return result(id, from);
   }
 
+  // LOGIN `id`, then `n` wrong operator passwords (1111), each after its prompt; returns the
+  // index just after the last prompt.
+  std::size_t login_wrong(const std::string& id, int n, std::size_t from) {
+    command("LOGIN", id);
+    std::size_t at = from;
+    for (int i = 0; i < n; ++i) {
+      at = index_of(is_prompt("OPERATOR_PASSWORD"), "PROMPT OPERATOR_PASSWORD", at) + 1;
+      keys("1111");
+    }
+    return at;
+  }
+
   // --- vhost
   json admin(const std::string& method, const std::string& target, json body = json::object()) {
     auto r = admin_->request(method, target, body, rig::link::after(kLong));

@@ -49,7 +49,7 @@ RULES = {
     8: "chip card swiped without a chip failure: INSERT_CHIP, swipe not accepted",
     9: "garbled stripe: read error and retry prompt, nothing sent to the host",
     10: "wrong PIN: tries left, last-try warning, blocked at zero (55, then 75)",
-    11: "expired 54, insufficient funds 51, frozen 62: clear decline, no debit",
+    11: "expired 54, insufficient funds 51, frozen 62: clear decline, no debit; the host is asked for exactly the sale's amount",
     12: "dirty scanner or damaged code: RESCAN, nothing sent; cleaned head and manual entry work",
     13: "USERPAYING, SYSTEMERROR or no answer: query the same order, never pay again; bounded polling",
     14: "still unknown after polling: bounded reverse, then UNKNOWN flagged for manual handling",
