@@ -238,6 +238,11 @@ void ZvtLink::on_bad(std::string bytes, std::string reason, Clock::time_point at
 }
 
 void ZvtLink::on_apdu(const std::string& apdu_bytes, Clock::time_point at, bool ack_block) {
+  {
+    // Counted before it is reported or ACKed: whoever sees the report or the ACK sees the count.
+    std::lock_guard<std::mutex> lk(mu_);
+    ++counters_.received;
+  }
   ZvtReceived r;
   r.at = at;
   zvt::ApduDecoded a = zvt::decode_apdu(apdu_bytes);
@@ -266,7 +271,6 @@ void ZvtLink::on_apdu(const std::string& apdu_bytes, Clock::time_point at, bool 
   }
   {
     std::lock_guard<std::mutex> lk(mu_);
-    ++counters_.received;
     if (is_reply(r.apdu)) {
       if (waiting_reply_ && !reply_ && r.decoded.ok()) {
         reply_ = r.decoded.message;
