@@ -190,7 +190,10 @@ json SessionHandle::capabilities() const {
             {"commands", json::array()},
             {"observations", json::array()},
             {"status_fields", caps.status_fields},
-            {"faults", caps.faults}};
+            {"faults", caps.faults},
+            {"prompt_kinds", caps.prompt_kinds},
+            {"methods", caps.methods},
+            {"transaction_ids", caps.transaction_ids}};
   for (auto k : caps.commands) j["commands"].push_back(rig::terminal::to_string(k));
   for (auto k : caps.observations) j["observations"].push_back(rig::terminal::to_string(k));
   return j;
@@ -287,7 +290,8 @@ void DefineStation(py::module_& m) {
       .def_property_readonly("time_scale", &SessionHandle::time_scale)
       .def_property_readonly("capabilities", &SessionHandle::capabilities,
                              "The terminal driver and what it can do: {driver, commands, "
-                             "observations, status_fields, faults}.")
+                             "observations, status_fields, faults, prompt_kinds, methods, "
+                             "transaction_ids}.")
       // Sends ECR frames, drives fixtures over sockets, waits for the terminal.
       .def(
           "step",

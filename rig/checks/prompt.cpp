@@ -20,8 +20,12 @@ class PromptCheck : public scenario::ExpectKind {
               MakeParam("absent", ValueType::boolean, "true: no such prompt within the deadline")},
              false}) {}
 
-  std::vector<terminal::Need> needs(const scenario::Step&) const override {
-    return {terminal::Need::observation(terminal::ObservationKind::prompt)};
+  // The prompts and the kind asked for (a driver may observe only some kinds).
+  std::vector<terminal::Need> needs(const scenario::Step& step) const override {
+    std::vector<terminal::Need> out{terminal::Need::observation(terminal::ObservationKind::prompt)};
+    const std::string kind = step.args.value("kind", "");
+    if (!kind.empty()) out.push_back(terminal::Need::prompt_kind(kind));
+    return out;
   }
 
   std::string check(engine::CheckContext& ctx, const scenario::Step& step) const override {

@@ -169,8 +169,13 @@ std::string Controller::bring_up() {
       try {
         device = vars_.expand(st.wiring().terminal.link);
       } catch (const std::exception& e) {
-        errors[i] = "station " + st.name() + ": " + e.what();
-        return;
+        // A link known only once the station's own simulator is up (tcp:${terminal.ecr}): the
+        // device is born with this run; the lock goes on the spec as written.
+        if (st.wiring().terminal.launch.argv.empty()) {
+          errors[i] = "station " + st.name() + ": " + e.what();
+          return;
+        }
+        device = st.wiring().terminal.link;
       }
       std::string holder;
       int fd = lock_station(bench_.name, st.name(), device, &holder);

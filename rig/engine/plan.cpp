@@ -1,5 +1,8 @@
 #include "rig/engine/plan.h"
 
+#include <set>
+
+#include "rig/engine/station.h"
 #include "rig/scenario/catalogue.h"
 #include "rig/scenario/registry.h"
 #include "rig/terminal/terminal.h"
@@ -26,8 +29,15 @@ std::vector<ConfigIssue> unwired_steps(const bench::Bench& bench, const scenario
 
 std::string unmet_need(const scenario::Scenario& sc, const terminal::Capabilities& caps,
                        const std::string& driver) {
+  std::set<std::string> payment_ids;  // ids the scenario gave its sales and refunds so far
   for (const auto& step : sc.steps) {
-    for (const auto& need : scenario::terminal_needs(step)) {
+    std::vector<terminal::Need> needs = scenario::terminal_needs(step);
+    if ((step.name == "sale" || step.name == "refund") && step.args.contains("id")) {
+      if (!payment_ids.insert(step.args.value("id", "")).second) {
+        needs.push_back(terminal::Need::transaction_ids());
+      }
+    }
+    for (const auto& need : needs) {
       std::string why = terminal::lacking(need, caps, driver);
       if (why.empty()) continue;
       std::string what = step.name == "expect" ? "expect " + step.expect : step.name;
@@ -39,6 +49,7 @@ std::string unmet_need(const scenario::Scenario& sc, const terminal::Capabilitie
 
 std::string unmet_need(const scenario::Scenario& sc, const bench::Station& station) {
   terminal::TerminalOptions options;
+  options.link_spec = station.terminal.link;  // as written: a driver's transport shows in it
   options.settings = station.terminal.settings;
   return unmet_need(sc, terminal::driver_capabilities(station.terminal.driver, options),
                     station.terminal.driver);

@@ -129,6 +129,7 @@ class FaultStep : public scenario::StepKind {
     }
     if (step.when.kind == scenario::Trigger::Kind::prompt) {
       out.push_back(terminal::Need::observation(terminal::ObservationKind::prompt));
+      out.push_back(terminal::Need::prompt_kind(step.when.value));
     }
     return out;
   }

@@ -39,8 +39,13 @@ class CommandStep : public scenario::StepKind {
  public:
   CommandStep(CommandKind kind, StepInfo info) : StepKind(std::move(info)), kind_(kind) {}
 
-  std::vector<terminal::Need> needs(const scenario::Step&) const override {
-    return {terminal::Need::command(kind_)};
+  // A sale or refund also needs its payment method (card unless the step says qr).
+  std::vector<terminal::Need> needs(const scenario::Step& step) const override {
+    std::vector<terminal::Need> out{terminal::Need::command(kind_)};
+    if (kind_ == CommandKind::sale || kind_ == CommandKind::refund) {
+      out.push_back(terminal::Need::method(step.args.value("method", "card")));
+    }
+    return out;
   }
 
  protected:

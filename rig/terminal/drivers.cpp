@@ -3,11 +3,15 @@
 
 #include "rig/terminal/rig_ecr_terminal.h"
 #include "rig/terminal/terminal.h"
+#include "rig/terminal/zvt_terminal.h"
 
 namespace rig::terminal {
 
 // The one list of built-in drivers: a new driver adds its register_NAME() here.
-void register_builtin_drivers(DriverRegistry& registry) { register_rig_ecr(registry); }
+void register_builtin_drivers(DriverRegistry& registry) {
+  register_rig_ecr(registry);
+  register_zvt(registry);
+}
 
 void DriverRegistry::add(DriverInfo info) {
   if (find(info.name))

@@ -229,6 +229,15 @@ std::string lacking(const Need& need, const Capabilities& caps, const std::strin
     case Need::Kind::fault:
       if (caps.faults.count(need.name)) return "";
       return "needs fault " + need.name + "; " + by + " cannot make it";
+    case Need::Kind::prompt_kind:
+      if (caps.prompt_kinds.empty() || caps.prompt_kinds.count(need.name)) return "";
+      return "needs prompt " + need.name + "; " + by + " cannot observe it";
+    case Need::Kind::method:
+      if (caps.methods.empty() || caps.methods.count(need.name)) return "";
+      return "needs payment method " + need.name + "; " + by + " cannot take it";
+    case Need::Kind::transaction_ids:
+      if (caps.transaction_ids) return "";
+      return "sends a payment again under the same id; " + by + " carries no transaction ids";
   }
   return "";
 }

@@ -188,11 +188,27 @@ struct Capabilities {
   std::set<std::string> status_fields;
   // Faults the driver makes on its own link ("ecr.no_ack", …; family `ecr` of the catalogue).
   std::set<std::string> faults;
+  // The kinds its prompts can take (a protocol that names only some, as ZVT's intermediate
+  // status codes do); empty: any kind the terminal names.
+  std::set<std::string> prompt_kinds;
+  // The payment methods a sale or refund may use ("card", "qr"); empty: any.
+  std::set<std::string> methods;
+  // The terminal knows the engine's transaction ids, so that a payment sent again with the same
+  // id is answered from its record (RIG-ECR); false when the protocol carries no ids (ZVT).
+  bool transaction_ids = true;
 };
 
 // One thing a step or a check needs from the station's terminal driver.
 struct Need {
-  enum class Kind { command, observation, status_field, fault };
+  enum class Kind {
+    command,
+    observation,
+    status_field,
+    fault,
+    prompt_kind,     // a prompt of this kind (a trigger or an expectation)
+    method,          // a payment with this method
+    transaction_ids  // a payment sent again under an id used before
+  };
   Kind kind = Kind::observation;
   std::string name;  // to_string(CommandKind), to_string(ObservationKind), a field, a fault
 
@@ -200,6 +216,9 @@ struct Need {
   static Need observation(ObservationKind k) { return {Kind::observation, to_string(k)}; }
   static Need status_field(std::string field) { return {Kind::status_field, std::move(field)}; }
   static Need fault(std::string name) { return {Kind::fault, std::move(name)}; }
+  static Need prompt_kind(std::string kind) { return {Kind::prompt_kind, std::move(kind)}; }
+  static Need method(std::string method) { return {Kind::method, std::move(method)}; }
+  static Need transaction_ids() { return {Kind::transaction_ids, "transaction ids"}; }
 
   bool operator==(const Need& o) const { return kind == o.kind && name == o.name; }
   bool operator<(const Need& o) const { return kind != o.kind ? kind < o.kind : name < o.name; }

@@ -1,9 +1,8 @@
 #include "rig/terminal/rig_ecr_terminal.h"
 
-#include <atomic>
+#include "rig/terminal/link_driver.h"
+
 #include <cctype>
-#include <mutex>
-#include <thread>
 
 namespace rig::terminal {
 
@@ -152,120 +151,34 @@ Capabilities rig_ecr_capabilities() {
 
 namespace {
 
-class RigEcrTerminal : public TerminalDriver {
+class RigEcrTerminal : public LinkDriver<EcrLink> {
  public:
   RigEcrTerminal(const TerminalOptions& options, TerminalSink sink)
-      : sink_(std::move(sink)), caps_(rig_ecr_capabilities()) {
-    EcrLinkOptions o;
-    o.ack_timeout = options.ack_timeout;
-    o.attempts = options.attempts;
-    link_ = std::make_unique<EcrLink>(rig::link::make_link(options.link_spec), o);
-    link_->set_observer([this](const EcrFrameEvent& e) {
-      if (sink_.on_observation) sink_.on_observation(rig_ecr_wire_record(e), e.at);
-    });
+      : LinkDriver(std::move(sink), rig_ecr_capabilities(), link_of(options)) {
+    link().set_observer([this](const EcrFrameEvent& e) { emit(rig_ecr_wire_record(e), e.at); });
   }
   // Qualified: no virtual dispatch from a destructor.
-  ~RigEcrTerminal() override { RigEcrTerminal::close(); }
+  ~RigEcrTerminal() override { shut(); }
 
   std::string driver_name() const override { return "rig-ecr"; }
-  const Capabilities& capabilities() const override { return caps_; }
-  std::string describe() const override { return "rig-ecr " + link_->name(); }
-
-  rig::link::Status open(rig::link::Deadline) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (link_->is_open() && pump_.joinable()) return rig::link::Status::success();
-    stop_pump();
-    rig::link::Status s = link_->open();
-    if (!s) return s;
-    stopping_ = false;
-    pump_ = std::thread([this] { pump(); });
-    return s;
-  }
-
-  void close() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_pump();
-  }
-
-  bool is_open() const override { return link_->is_open(); }
+  std::string describe() const override { return "rig-ecr " + link().name(); }
 
   rig::link::Status send(const Command& command, rig::link::Deadline deadline) override {
-    if (!link_->is_open()) {
-      rig::link::Status s = open(deadline);
-      if (!s) return s;
-    }
-    return link_->send(rig_ecr_command(command), deadline).status;
-  }
-
-  // The `ecr` faults: the controller's own end of the link misbehaves.
-  bool supports(const std::string& action) const override { return caps_.faults.count(action) > 0; }
-  fault::Outcome act(const std::string& action, const json& params, const scenario::Trigger*,
-                     std::chrono::milliseconds, rig::link::Deadline) override {
-    if (action == "ecr.disconnect") {
-      close();
-      return fault::Outcome::success();
-    }
-    int count = params.value("count", 1);
-    if (action == "ecr.bad_lrc") link_->misbehave(count, 0, 0);
-    if (action == "ecr.no_ack") link_->misbehave(0, count, 0);
-    if (action == "ecr.noise") link_->misbehave(0, 0, params.value("bytes", 16));
-    return fault::Outcome::success();
-  }
-  fault::Outcome revert(const std::string& fault, rig::link::Deadline deadline) override {
-    if (fault != "ecr.disconnect") {
-      link_->misbehave(0, 0, 0);
-      return fault::Outcome::success();
-    }
-    rig::link::Status s = open(deadline);
-    return s ? fault::Outcome::success() : fault::Outcome::failure(s.message);
-  }
-  fault::Outcome restore(rig::link::Deadline deadline) override {
-    link_->misbehave(0, 0, 0);
-    if (!link_->is_open()) {
-      rig::link::Status s = open(deadline);
-      if (!s) return fault::Outcome::failure(s.message);
-    }
-    return fault::Outcome::success();
+    rig::link::Status s = ensure_open(deadline);
+    if (!s) return s;
+    return link().send(rig_ecr_command(command), deadline).status;
   }
 
  private:
-  void stop_pump() {
-    stopping_ = true;
-    link_->close();
-    if (pump_.joinable()) pump_.join();
+  static std::unique_ptr<EcrLink> link_of(const TerminalOptions& options) {
+    EcrLinkOptions o;
+    o.ack_timeout = options.ack_timeout;
+    o.attempts = options.attempts;
+    return std::make_unique<EcrLink>(rig::link::make_link(options.link_spec), o);
   }
 
-  void pump() {
-    for (;;) {
-      // No deadline is needed to end this wait: close() aborts it.
-      EcrReceived r = link_->receive(rig::link::after(std::chrono::hours(24)));
-      if (r.status.ok()) {
-        if (sink_.on_observation) sink_.on_observation(rig_ecr_observation(r.message), r.at);
-        continue;
-      }
-      if (r.status.code == rig::link::IoStatus::timeout) continue;
-      if (!stopping_ && sink_.on_link_lost) sink_.on_link_lost(r.status.message);
-      return;
-    }
-  }
-
-  TerminalSink sink_;
-  const Capabilities caps_;
-  std::unique_ptr<EcrLink> link_;
-  std::mutex mu_;
-  std::atomic<bool> stopping_{false};
-  std::thread pump_;
+  void on_received(EcrReceived& r) override { emit(rig_ecr_observation(r.message), r.at); }
 };
-
-scenario::Param count_of(const std::string& what) {
-  scenario::Param p;
-  p.name = "count";
-  p.type = scenario::ValueType::integer;
-  p.required = true;
-  p.min = 1;
-  p.doc = what;
-  return p;
-}
 
 }  // namespace
 
@@ -277,26 +190,7 @@ void register_rig_ecr(DriverRegistry& registry) {
     return std::make_unique<RigEcrTerminal>(options, std::move(sink));
   };
   info.capabilities = [](const TerminalOptions&) { return rig_ecr_capabilities(); };
-  scenario::Param bytes;
-  bytes.name = "bytes";
-  bytes.type = scenario::ValueType::integer;
-  bytes.required = true;
-  bytes.min = 1;
-  bytes.doc = "how many";
-  info.faults = {
-      {"ecr.no_ack",
-       "ecr",
-       "the rig does not ACK the terminal's next frames",
-       {count_of("frames left unacknowledged")},
-       {}},
-      {"ecr.bad_lrc",
-       "ecr",
-       "the rig sends its next frames with a wrong LRC",
-       {count_of("frames sent broken")},
-       {}},
-      {"ecr.noise", "ecr", "the rig writes random bytes on the ECR line", {bytes}, {}},
-      {"ecr.disconnect", "ecr", "the rig drops the ECR link until cleared", {}, {}},
-  };
+  info.faults = link_fault_infos();
   registry.add(std::move(info));
 }
 

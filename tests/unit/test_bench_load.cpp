@@ -147,11 +147,11 @@ TEST(BenchLoad, TerminalDriverAndItsSettings) {
       "name: b\n"
       "stations:\n"
       "  - name: a\n"
-      "    terminal: {driver: zvt, link: pty}\n"
+      "    terminal: {driver: opi, link: pty}\n"
       "  - name: b\n"
       "    terminal: {link: pty, settings: {password: [1]}}\n");
   std::vector<std::string> want = {
-      "4:24: unknown driver 'zvt' (known: rig-ecr)",
+      "4:24: unknown driver 'opi' (known: rig-ecr, zvt)",
       "6:48: expected text, got a list",
   };
   EXPECT_EQ(issues, want);

@@ -240,15 +240,63 @@ TEST(Capabilities, AScenarioNeedingMoreIsSkippedWithTheFirstReason) {
             "e.yaml:8:5: expect ecr needs the ECR wire; driver x cannot observe it");
 }
 
+// Prompt kinds, payment methods and transaction ids: what a protocol may lack besides whole
+// commands and observations (ZVT names three prompt kinds, takes cards only and carries no ids).
+TEST(Capabilities, PromptKindsMethodsAndTransactionIds) {
+  Capabilities c;
+  c.commands = {CommandKind::sale};
+  c.observations = {ObservationKind::result, ObservationKind::prompt};
+  c.prompt_kinds = {"PRESENT_CARD", "PIN"};
+  c.methods = {"card"};
+  c.transaction_ids = false;
+  EXPECT_EQ(rig::terminal::lacking(Need::prompt_kind("INSERT_CHIP"), c, "zvt"),
+            "needs prompt INSERT_CHIP; driver zvt cannot observe it");
+  EXPECT_EQ(rig::terminal::lacking(Need::prompt_kind("PIN"), c, "zvt"), "");
+  EXPECT_EQ(rig::terminal::lacking(Need::method("qr"), c, "zvt"),
+            "needs payment method qr; driver zvt cannot take it");
+  EXPECT_EQ(rig::terminal::lacking(Need::transaction_ids(), c, "zvt"),
+            "sends a payment again under the same id; driver zvt carries no transaction ids");
+  // Empty lists mean any.
+  Capabilities any;
+  EXPECT_EQ(rig::terminal::lacking(Need::prompt_kind("INSERT_CHIP"), any, "x"), "");
+  EXPECT_EQ(rig::terminal::lacking(Need::method("qr"), any, "x"), "");
+
+  // (Each scenario ends with a check, as the loader wants.)
+  auto unmet = [&](const std::string& steps) {
+    return rig::engine::unmet_need(
+        rig::scenario::load_scenario_text("name: n\nfamily: ecr\nsteps:\n" + steps +
+                                              "  - expect: {host_message: {mti: \"0200\"}}\n",
+                                          "p.yaml"),
+        c, "zvt");
+  };
+  EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: qr}\n"),
+            "p.yaml:4:5: sale needs payment method qr; driver zvt cannot take it");
+  EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: card}\n"
+                  "  - expect: {prompt: INSERT_CHIP}\n"),
+            "p.yaml:5:5: expect prompt needs prompt INSERT_CHIP; driver zvt cannot observe it");
+  c.faults = {"ecr.disconnect"};
+  c.faults = {"ecr.disconnect"};
+  EXPECT_EQ(unmet("  - fault: ecr.disconnect\n    when: {prompt: SWIPE}\n"),
+            "p.yaml:4:5: fault needs prompt SWIPE; driver zvt cannot observe it");
+  EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: card, id: a}\n"
+                  "  - sale: {amount: \"1.00\", method: card, id: b}\n"
+                  "  - sale: {amount: \"1.00\", method: card, id: a}\n"),
+            "p.yaml:6:5: sale sends a payment again under the same id; driver zvt carries no "
+            "transaction ids");
+  EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: card, id: a}\n"
+                  "  - expect: {prompt: PIN}\n"),
+            "");
+}
+
 TEST(DriverRegistry, KnowsRigEcrAndNamesTheKnownOnesForAnUnknownDriver) {
-  EXPECT_EQ(rig::terminal::drivers().names(), std::vector<std::string>{"rig-ecr"});
+  EXPECT_EQ(rig::terminal::drivers().names(), (std::vector<std::string>{"rig-ecr", "zvt"}));
   try {
-    rig::terminal::make_terminal_driver("zvt", {}, {});
+    rig::terminal::make_terminal_driver("opi", {}, {});
     FAIL() << "no exception";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown terminal driver 'zvt' (known: rig-ecr)");
+    EXPECT_STREQ(e.what(), "unknown terminal driver 'opi' (known: rig-ecr, zvt)");
   }
-  EXPECT_THROW(rig::terminal::driver_capabilities("zvt", {}), std::invalid_argument);
+  EXPECT_THROW(rig::terminal::driver_capabilities("opi", {}), std::invalid_argument);
   Capabilities c = rig::terminal::driver_capabilities("rig-ecr", {});
   EXPECT_TRUE(c.observations.count(ObservationKind::event));
   // Its link faults are in the scenario catalogue, family ecr.
