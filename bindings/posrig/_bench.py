@@ -158,7 +158,7 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         shard: Optional[str] = None, vars: Optional[Mapping[str, str]] = None,  # noqa: A002
         junit: Optional[PathLike] = None, json: Optional[PathLike] = None,
         html: Optional[PathLike] = None,
-        rig_dir: Optional[PathLike] = None,
+        rig_dir: Optional[PathLike] = None, strict_bench: bool = False,
         on_progress: Optional[Callable[[Dict[str, Any]], None]] = None,
         history: Union[PathLike, Literal[False], None] = None) -> _posrig.RunResult:
     """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
@@ -176,7 +176,10 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
     the stations' threads (with the GIL) as each scenario and step starts and each scenario
     ends; ``event`` is a dict (docs/python.md). An exception it raises stops the run, faults
     put back, and is raised by ``run``.
-    Raises :class:`posrig.ConfigError` for bad files or a selection no station can run,
+    Scenarios the bench cannot serve (a fixture family it lacks, an action its driver cannot do)
+    come back ``skipped`` with the reason; ``strict_bench=True`` raises
+    :class:`posrig.ConfigError` for them instead, as ``rig run --strict-bench`` refuses.
+    Raises :class:`posrig.ConfigError` for bad files,
     :class:`posrig.InfrastructureError` when the bench cannot come up. Ctrl-C stops the run
     after putting every fault back, then raises KeyboardInterrupt.
     """
@@ -200,4 +203,5 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         junit_path=os.fspath(junit) if junit else "", json_path=os.fspath(json) if json else "",
         html_path=os.fspath(html) if html else "",
         history_path=os.fspath(history) if history else "", no_history=history is False,
+        strict_bench=strict_bench,
         on_progress=on_progress)

@@ -11,6 +11,8 @@
 //   ${network.iso} ${network.wallet}  the station's fault proxy listen addresses
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -38,16 +40,11 @@ struct Service {
 // One fault family's wiring (network, scanner, card, printer, power, keypad, acquirer).
 struct FaultWiring {
   std::string family;
-  std::string driver;  // proxy | vterm | vhost | relay | command | manual | ecr
+  std::string driver;  // a fixture driver's name (rig/fault/driver.h drivers())
   int line = 0, column = 0;
-  // Driver settings, as written (strings; the driver parses and checks them when built):
-  //   vterm:   control (HOST:PORT)
-  //   vhost:   admin (HOST:PORT; default: the station's host.admin)
-  //   relay:   link (serial spec), channel (1..8), active (on|off: relay state that injects)
-  //   command: apply/clear argv lists per fault name, see docs/bench.md
-  //   manual:  apply/clear operator instructions per fault name
-  std::map<std::string, std::string> settings;
-  std::map<std::string, std::vector<std::string>> argv_settings;  // command driver's argv lists
+  // The driver's settings as its declaration read them (rig/fault/driver.h Setting): one key
+  // per setting written or defaulted; text may hold ${variables}, expanded when it is built.
+  nlohmann::json settings = nlohmann::json::object();
 };
 
 struct TerminalWiring {
@@ -97,9 +94,6 @@ struct Bench {
 
   const Station* station(const std::string& name) const;
 };
-
-// Fault families a station may wire, and the drivers each accepts.
-const std::map<std::string, std::vector<std::string>>& fault_families();
 
 // Loads and checks a bench file; throws rig::ConfigError listing every issue.
 Bench load_bench(const std::string& path);

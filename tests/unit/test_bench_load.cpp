@@ -131,11 +131,11 @@ TEST(BenchLoad, ReportsEveryMistake) {
       "3:7: binding to '0.0.0.0' (beyond loopback) needs a token",
       "6:37: attempts must be 1 to 10",
       "6:61: supervisor_password: expected 4 to 12 digits (keypad keys)",
-      "7:23: unknown driver 'wifi' (known: proxy, command, relay, manual)",
+      "7:23: unknown driver 'wifi' (known: proxy, relay, command, manual)",
       "8:12: missing key 'link' in power of station 'a'",
-      "8:37: relay channel must be 1 to 8, got '9'",
-      "9:5: unknown key 'colour' in station 1 (known: name, terminal, host, acquirer, card, "
-      "keypad, network, power, printer, scanner)",
+      "8:37: channel must be 1 to 8, got 9",
+      "9:5: unknown key 'colour' in station 1 (known: name, terminal, host, network, scanner, "
+      "card, keypad, printer, power, acquirer)",
       "10:11: station name 'a' is used twice",
   };
   EXPECT_EQ(issues, want);
