@@ -178,8 +178,10 @@ def test_bench_vars_must_exist(bench_file):
 def test_run_skips_what_the_bench_cannot_serve_like_the_cli(tmp_path, scenario_dir, bench_file,
                                                             rig_command):
     # The virtual bench without a keypad: card sales need one for the cardholder's PIN.
-    text = Path(bench_file).read_text().replace("cards: ../cards", "cards: " + str(
-        Path(bench_file).parent.parent / "cards"))
+    fixtures = Path(bench_file).resolve().parent.parent
+    text = (Path(bench_file).read_text()
+            .replace("cards: ../cards", f"cards: {fixtures / 'cards'}")
+            .replace("profile: ../profiles/", f"profile: {fixtures / 'profiles'}/"))
     bench = tmp_path / "no-keypad.yaml"
     bench.write_text(text.replace("    keypad: {driver: vterm}\n", ""))
     result = posrig.run([scenario_dir / "card" / "approved.yaml"], bench=bench)
