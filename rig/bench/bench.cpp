@@ -167,6 +167,9 @@ Bench load_bench(const std::string& path) {
   std::string cards = "../cards";
   m.optional("cards", cards);
   bench.cards_dir = (fs::path(bench.dir) / cards).lexically_normal().string();
+  if (std::string locks; m.optional("lock_dir", locks)) {
+    bench.lock_dir = (fs::path(bench.dir) / locks).lexically_normal().string();
+  }
   m.optional("bind", bench.bind);
   m.optional("token", bench.token);
   if (!is_loopback(bench.bind) && bench.token.empty()) {

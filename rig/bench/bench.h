@@ -86,6 +86,10 @@ struct Bench {
   std::string cards_dir;  // resolved against dir
   std::string bind = "127.0.0.1";
   std::string token;  // required when bind is not loopback
+  // Folder of the station locks (rig/bench/station_lock.h), resolved against dir; empty: the
+  // default ($POSRIG_LOCK_DIR, else /tmp/posrig-locks). Benches shared by several hosts name a
+  // folder on shared storage.
+  std::string lock_dir;
   // `variables:` of the file: defaults that `rig run --var NAME=VALUE` may override
   // (e.g. the firmware defects a virtual terminal is started with).
   std::map<std::string, std::string> variables;

@@ -202,6 +202,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   run->add_option("--progress-interval", progress_interval,
                   "Without a terminal: a progress line per busy station at most this often "
                   "(default 10s; 0s: every scenario and step)");
+  static std::string wait_lock;
+  run->add_option("--wait-lock", wait_lock,
+                  "Wait up to DURATION (30s, 10m) for stations another run holds (default: refuse)");
   static bool strict_bench = false;
   run->add_flag("--strict-bench", strict_bench,
                 "Refuse to run when the bench cannot serve a selected scenario (default: skip it)");
@@ -246,6 +249,15 @@ void add_run_commands(CLI::App& app, int& exit_code) {
         return;
       }
       copt.overrides[name] = v.substr(eq + 1);
+    }
+    if (!wait_lock.empty()) {
+      auto d = parse_duration(wait_lock);
+      if (!d) {
+        std::cerr << "rig: bad --wait-lock '" << wait_lock << "': expected a duration (30s, 10m)\n";
+        exit_code = kUsage;
+        return;
+      }
+      copt.wait_lock = *d;
     }
     bool nothing_to_rerun = false;
     if (int rc = prepare_rerun(report_args, loaded.selected, copt, &nothing_to_rerun);

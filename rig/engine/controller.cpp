@@ -1,7 +1,7 @@
 #include "rig/engine/controller.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,35 +42,6 @@ std::string format_scale(double s) {
 
 }  // namespace
 
-int lock_station(const std::string& bench_name, const std::string& station,
-                 const std::string& device, std::string* holder) {
-  fs::path dir = fs::temp_directory_path() / "posrig-locks";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  std::string key;
-  for (char c : device) key += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  fs::path path = dir / (key + ".lock");
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    if (holder) *holder = "cannot open lock file " + path.string() + ": " + std::strerror(errno);
-    return -1;
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    std::ifstream in(path);
-    std::string who;
-    std::getline(in, who);
-    if (holder) *holder = who.empty() ? "another rig process" : who;
-    ::close(fd);
-    return -1;
-  }
-  std::string me = "pid " + std::to_string(::getpid()) + " (rig, bench " + bench_name + ", station " +
-                   station + ") since " + report::utc_now_iso8601();
-  if (::ftruncate(fd, 0) == 0) {
-    [[maybe_unused]] ssize_t n = ::pwrite(fd, me.data(), me.size(), 0);
-  }
-  return fd;
-}
-
 const char* to_string(Progress::Phase phase) {
   switch (phase) {
     case Progress::Phase::scenario_started:
@@ -82,9 +53,13 @@ const char* to_string(Progress::Phase phase) {
 }
 
 Controller::Controller(bench::Bench bench, ControllerOptions options)
-    : bench_(std::move(bench)), opt_(std::move(options)) {}
+    : bench_(std::move(bench)), opt_(std::move(options)),
+      interrupt_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
-Controller::~Controller() { down(); }
+Controller::~Controller() {
+  down();
+  if (interrupt_fd_ >= 0) ::close(interrupt_fd_);
+}
 
 std::vector<Station*> Controller::stations() {
   std::vector<Station*> out;
@@ -174,15 +149,25 @@ std::string Controller::bring_up() {
         errors[i] = "station " + st.name() + ": " + e.what();
         return;
       }
-      std::string holder;
-      int fd = lock_station(bench_.name, st.name(), device, &holder);
-      if (fd < 0) {
-        errors[i] = "station " + st.name() + " is in use: " + device + " is held by " + holder;
+      bench::LockHolder me;
+      me.bench = bench_.name;
+      me.station = st.name();
+      bench::StationLock::Options lock_options;
+      lock_options.dir = bench_.lock_dir;
+      lock_options.wait = opt_.wait_lock;
+      lock_options.cancel = &interrupted_;
+      lock_options.cancel_fd = interrupt_fd_;
+      lock_options.note = note;
+      std::string why;
+      std::unique_ptr<bench::StationLock> held =
+          bench::StationLock::take(device, me, lock_options, &why);
+      if (!held) {
+        errors[i] = "station " + st.name() + " is in use: " + device + " is " + why;
         return;
       }
       {
         std::lock_guard<std::mutex> lock(report_mu_);
-        lock_fds_.push_back(fd);
+        locks_.push_back(std::move(held));
       }
       errors[i] = st.up(opt_.up_timeout);
     });
@@ -246,8 +231,7 @@ void Controller::down() {
   stations_.clear();
   for (auto& c : services_) c->stop();
   services_.clear();
-  for (int fd : lock_fds_) ::close(fd);
-  lock_fds_.clear();
+  locks_.clear();  // each lock file goes away with its lock
   if (!run_dir_.empty() && std::getenv("POSRIG_KEEP_RUN_DIR") == nullptr) {
     std::error_code ec;
     fs::remove_all(run_dir_, ec);
@@ -257,6 +241,10 @@ void Controller::down() {
 
 void Controller::interrupt() {
   interrupted_ = true;
+  if (interrupt_fd_ >= 0) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(interrupt_fd_, &one, sizeof one);
+  }
   for (auto& s : stations_) s->timeline()->interrupt();
 }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +17,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace rig_run_test {
 
@@ -53,6 +55,37 @@ class RigRunTest : public ::testing::Test {
     while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
     int status = ::pclose(p);
     if (output) *output = out;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  // Starts rig with `args` in its own process group, stdout and stderr to `log`; returns its pid.
+  pid_t spawn_rig(const std::string& args, const fs::path& log) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      std::FILE* f = std::freopen(log.c_str(), "w", stdout);
+      (void)f;
+      ::dup2(STDOUT_FILENO, STDERR_FILENO);
+      std::string cmd = "exec " + kRig + " " + args + " </dev/null";
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return pid;
+  }
+  // Waits until `log` contains `text` (true) or `timeout` passes (false).
+  static bool wait_for_text(const fs::path& log, const std::string& text,
+                            std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (read_file(log).find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  // Waits for `pid` to end; its exit code (128 + signal when killed).
+  static int wait_exit(pid_t pid) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
