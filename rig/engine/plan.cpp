@@ -29,8 +29,17 @@ std::vector<fault::Need> step_needs(const scenario::Step& step, const PlanOption
 std::vector<fault::Need> scenario_needs(const scenario::Scenario& scenario,
                                         const PlanOptions& options) {
   std::vector<fault::Need> out;
+  std::string inserted_by;  // the card action that put the card in, as the drivers track it
   for (const auto& step : scenario.steps) {
-    for (auto& n : step_needs(step, options)) out.push_back(std::move(n));
+    for (auto& n : step_needs(step, options)) {
+      if (n.action == "card.remove") {
+        n.inserted_by = inserted_by;
+        inserted_by.clear();
+      } else if (fault::family_of(n.action) == "card") {
+        inserted_by = n.action;
+      }
+      out.push_back(std::move(n));
+    }
   }
   return out;
 }

@@ -9,17 +9,18 @@ std::vector<std::string> contact_families() { return {"network", "printer", "pow
 std::string contact_refuses(const bench::FaultWiring& wiring, const Need& need, const Reach&) {
   const std::string& a = need.action;
   const std::string& family = wiring.family;
+  const json params = need.params.is_object() ? need.params : json::object();  // null: any step
   if (family == "power" && (a == "power.cut" || a == "power.restore")) return "";
   if (family == "printer" && a == "printer.paper_out") return "";
   if (family == "printer" && a == "printer.paper") {
-    std::string state = need.params.value("state", "ok");
+    std::string state = params.value("state", "ok");
     if (state == "ok" || state == "out") return "";
     return "a contact on the paper sensor reads paper out or ok, never " + state;
   }
   if (family == "network" && a == "network.down") {
-    if (need.params.value("probability", 1.0) >= 1.0) return "";
+    if (params.value("probability", 1.0) >= 1.0) return "";
     return "a cut contact drops every message; it cannot act with probability " +
-           need.params["probability"].dump();
+           params["probability"].dump();
   }
   return "a contact only switches " + family +
          (family == "power"     ? " (power.cut, power.restore)"

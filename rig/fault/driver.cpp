@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "rig/bench/yaml_reader.h"
 #include "rig/scenario/catalogue.h"
+#include "rig/scenario/registry.h"
 
 namespace rig::fault {
 
@@ -253,9 +255,79 @@ std::optional<ListedStep> listed_step(const json& listed, const std::string& act
   return std::nullopt;
 }
 
+namespace {
+
+// The names a step may give its fixture as a variable (step_variables()): the parameters of
+// every step kind and fault, and the names step_variables() and the fixture steps add.
+const std::set<std::string>& step_variable_names() {
+  static const std::set<std::string> names = [] {
+    std::set<std::string> out = {"action", "entry", "damage", "failures", "keys", "state"};
+    for (const auto& kind : scenario::kinds().steps()) {
+      for (const auto& p : kind->info().params) out.insert(p.name);
+    }
+    for (const auto& f : scenario::faults()) {
+      for (const auto& p : f.params) out.insert(p.name);
+    }
+    return out;
+  }();
+  return names;
+}
+
+// The ${NAME}s of `text` ("$$" is a literal '$').
+std::vector<std::string> variables_in(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "$$") == 0) {
+      ++i;
+    } else if (text.compare(i, 2, "${") == 0) {
+      std::size_t close = text.find('}', i);
+      if (close == std::string::npos) break;
+      out.push_back(text.substr(i + 2, close - i - 2));
+      i = close;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string unknown_step_variables(const json& listed, const ListedStep& step, const Need& need) {
+  // A clear runs with the parameters of its apply, checked with the apply's step.
+  if (step.half != "apply") return "";
+  const std::map<std::string, std::string> given = step_variables(need.action, need.params);
+  const json& entry = listed[step.entry];
+  for (const char* half : {"apply", "clear"}) {
+    if (!entry.contains(half)) continue;
+    std::vector<std::string> texts;
+    if (entry[half].is_array()) {
+      for (const auto& a : entry[half]) texts.push_back(a.get<std::string>());
+    } else {
+      texts.push_back(entry[half].get<std::string>());
+    }
+    for (const auto& text : texts) {
+      for (const auto& name : variables_in(text)) {
+        if (given.count(name) || !step_variable_names().count(name)) continue;
+        std::vector<std::string> names;
+        for (const auto& [k, v] : given) names.push_back(k);
+        return "the " + std::string(half) + " of " + step.entry + " uses ${" + name +
+               "}, which this step does not give (it gives " + join_names(names) + ")";
+      }
+    }
+  }
+  return "";
+}
+
 std::string serves_listed(const bench::FaultWiring& wiring, const Need& need, const Reach&) {
   const json& listed = wiring.settings.value("faults", json::object());
-  if (listed_step(listed, need.action, need.params)) return "";
+  // supports() asks without a step (params null): the step variables are not checked.
+  const json params = need.params.is_object() ? need.params : json::object();
+  if (std::optional<ListedStep> step = listed_step(listed, need.action, params, need.inserted_by)) {
+    return need.params.is_null() ? "" : unknown_step_variables(listed, *step, need);
+  }
+  if (need.action == "card.remove" && !need.inserted_by.empty()) {
+    return "the card went in by " + need.inserted_by + " and the bench lists no clear for " +
+           need.inserted_by + " under faults (it takes the card out)";
+  }
   std::vector<std::string> names;
   for (const auto& [name, entry] : listed.items()) names.push_back(name);
   if (names.empty()) return "the bench lists no action under faults";
@@ -350,13 +422,13 @@ DeclaredFixture::DeclaredFixture(const DriverInfo& info, bench::FaultWiring wiri
     : info_(info), wiring_(std::move(wiring)), reach_(reach) {}
 
 bool DeclaredFixture::supports(const std::string& action) const {
-  return refused(action, json::object()).empty();
+  return refused(action, json()).empty();
 }
 
 std::string DeclaredFixture::refused(const std::string& action, const json& params) const {
   Need need;
   need.action = action;
-  need.params = params.is_object() ? params : json::object();
+  need.params = params.is_object() || params.is_null() ? params : json::object();
   std::string why = info_.refuses ? info_.refuses(wiring_, need, reach_) : "";
   return why.empty() ? "" : describe() + " cannot do " + action + ": " + why;
 }

@@ -139,7 +139,8 @@ struct DriverInfo {
       check;
   // Whether a wiring of this driver can do `need`: "" when it can, else why not, completing
   // "<describe> cannot do <action>: …" ("the bench lists card.insert only"). Only needs of
-  // the wiring's family are asked.
+  // the wiring's family are asked. need.params is null when asked without a step (supports()):
+  // then answer whether some step could ask it.
   std::function<std::string(const bench::FaultWiring& wiring, const Need& need, const Reach& reach)>
       refuses;
   // Builds the driver; null for drivers the station builds itself (proxy).
@@ -184,7 +185,9 @@ struct ListedStep {
 std::optional<ListedStep> listed_step(const nlohmann::json& listed, const std::string& action,
                                       const nlohmann::json& params,
                                       const std::string& inserted_by = "");
-// refuses() part of those drivers: listed_step() finds an entry.
+// refuses() part of those drivers: listed_step() finds an entry (for card.remove, the clear of
+// need.inserted_by), and an `apply` entry uses no step variable the step does not give — its
+// `clear` runs with the same variables (a ${code} in a card action, a ${card} the step lacks).
 std::string serves_listed(const bench::FaultWiring& wiring, const Need& need, const Reach& reach);
 // DriverInfo::make of a driver class constructed from (wiring, context).
 template <typename Fixture>
@@ -201,6 +204,11 @@ std::map<std::string, std::string> step_variables(const std::string& action,
 // ${…} are left for the bench's variables.
 std::string with_step_variables(const std::string& text,
                                 const std::map<std::string, std::string>& vars);
+// "" when the texts of `step`'s entry in `listed` use only the step variables `need` gives
+// (names of other step kinds' parameters that it lacks are refused; other names are the bench's
+// variables), else why not. A `clear` half is checked with its apply's step.
+std::string unknown_step_variables(const nlohmann::json& listed, const ListedStep& step,
+                                   const Need& need);
 
 // Whether `action` is a catalogue fault (clear needed) rather than a fixture action.
 bool is_fault(const std::string& action);
@@ -211,10 +219,13 @@ class DeclaredFixture : public FixtureDriver {
  public:
   DeclaredFixture(const DriverInfo& info, bench::FaultWiring wiring, Reach reach);
   std::string describe() const override { return info_.describe(wiring_); }
+  // Whether some step could ask `action` of it: asked with null params, so that what depends on
+  // the step (the step variables of a listed entry) is not checked.
   bool supports(const std::string& action) const override;
 
  protected:
-  // "" when the declaration serves `action` with `params`, else the full refusal.
+  // "" when the declaration serves `action` with `params` (null: any step), else the full
+  // refusal.
   std::string refused(const std::string& action, const nlohmann::json& params) const;
 
   const DriverInfo& info_;

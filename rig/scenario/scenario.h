@@ -90,6 +90,10 @@ struct FixtureNeed {
   Trigger::Kind trigger = Trigger::Kind::now;
   SourceLoc loc;     // the step
   std::string step;  // the step's name ("card", "sale", "expect ledger")
+  // card.remove only: the card action of an earlier step that put the card in ("card.tap"),
+  // "" when none did. Filled by rig/engine/plan.h scenario_needs(): the drivers configured per
+  // action take the card out with the `clear` of that action.
+  std::string inserted_by;
 };
 
 // The fault family of an action, fault or observation: "network.down" -> "network",

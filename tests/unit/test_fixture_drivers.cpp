@@ -7,11 +7,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "rig/engine/plan.h"
 #include "rig/fault/driver.h"
 #include "rig/fault/fixture.h"
 #include "rig/fault/manual.h"
 #include "rig/fault/relay.h"
 #include "rig/link/pty.h"
+#include "rig/scenario/loader.h"
 
 namespace {
 
@@ -263,6 +265,71 @@ TEST(Declarations, ListedStepsStandInForTheirOpposites) {
   EXPECT_EQ(step("printer.paper", {{"state", "ok"}}), "printer.paper_out clear");
   EXPECT_EQ(step("printer.paper", {{"state", "low"}}), "none");
   EXPECT_EQ(step("card.remove"), "none");
+}
+
+TEST(Declarations, CardRemoveNeedsTheClearOfTheActionThatPutTheCardIn) {
+  using rig::fault::refusal;
+  // The robot inserts and ejects; a tapped card is never "in".
+  rig::bench::FaultWiring robot;
+  robot.driver = "command";
+  robot.settings = {{"faults",
+                     {{"card.insert", {{"apply", {"true", "in"}}, {"clear", {"true", "out"}}}},
+                      {"card.tap", {{"apply", {"true", "tap"}}}}}}};
+  auto st = station_with("card", robot);
+  rig::fault::Need remove = need("card.remove");
+  remove.inserted_by = "card.insert";
+  EXPECT_EQ(refusal(st, remove, {}), "");
+  remove.inserted_by = "card.tap";
+  EXPECT_EQ(refusal(st, remove, {}),
+            "command (card) cannot do card.remove: the card went in by card.tap and the bench "
+            "lists no clear for card.tap under faults (it takes the card out)");
+
+  // The plan says which action put the card in, as the driver tracks it at run time.
+  auto sc = rig::scenario::load_scenario_text(
+      "name: n\nfamily: card\nsteps:\n"
+      "  - card: {tap: visa}\n  - card: remove\n"
+      "  - card: {insert: visa}\n  - card: remove\n  - card: remove\n"
+      "  - expect: {result: {status: APPROVED}}\n",
+      "s.yaml");
+  std::vector<std::string> removes;
+  for (const auto& n : rig::engine::scenario_needs(sc, {})) {
+    if (n.action == "card.remove") removes.push_back(n.inserted_by);
+  }
+  EXPECT_EQ(removes, (std::vector<std::string>{"card.tap", "card.insert", ""}));
+  auto gaps = rig::engine::station_gaps(st, sc, {});
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].need.loc.line, 5);
+
+  // And the built driver refuses that remove at run time with the same entries.
+  auto cmd = rig::fault::make_fixture(wiring("card", "command", robot.settings), context());
+  ASSERT_TRUE(cmd->act("card.tap", {{"card", "visa"}}, nullptr, 0ms, rig::link::after(5s)).ok);
+  EXPECT_FALSE(cmd->act("card.remove", {}, nullptr, 0ms, rig::link::after(1s)).ok);
+}
+
+TEST(Declarations, ListedEntriesUseOnlyTheVariablesTheStepGives) {
+  using rig::fault::refusal;
+  rig::bench::FaultWiring robot;
+  robot.driver = "command";
+  robot.settings = {
+      {"faults",
+       {{"card.insert",
+         {{"apply", {"robot", "in", "${card}", "${damage}", "${robot_host}"}},
+          {"clear", {"robot", "out", "${card}"}}}},
+        {"card.swipe", {{"apply", {"robot", "swipe", "${code}"}}}},
+        {"card.tap", {{"apply", {"robot", "tap"}}, {"clear", {"robot", "back", "${keys}"}}}}}}};
+  auto st = station_with("card", robot);
+  // ${robot_host} is no step's parameter: it is the bench's variable.
+  EXPECT_EQ(refusal(st, need("card.insert", {{"card", "visa"}}), {}), "");
+  EXPECT_EQ(refusal(st, need("card.swipe", {{"card", "visa"}}), {}),
+            "command (card) cannot do card.swipe: the apply of card.swipe uses ${code}, which "
+            "this step does not give (it gives action, card, damage, entry, failures)");
+  EXPECT_EQ(refusal(st, need("card.tap", {{"card", "visa"}}), {}),
+            "command (card) cannot do card.tap: the clear of card.tap uses ${keys}, which this "
+            "step does not give (it gives action, card, damage, entry, failures)");
+  // A clear is checked with its apply: the remove itself gives no card.
+  rig::fault::Need remove = need("card.remove");
+  remove.inserted_by = "card.insert";
+  EXPECT_EQ(refusal(st, remove, {}), "");
 }
 
 TEST(Declarations, EveryFamilyHasADriverAndEverySettingADoc) {
