@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "bindings/handles.h"
 #include "bindings/posrig_py.h"
 #include "rig/engine/plan.h"
+#include "rig/engine/runner.h"
 #include "rig/engine/station.h"
 #include "rig/link/serial.h"
 #include "rig/report/files.h"
@@ -249,10 +251,33 @@ void BenchHandle::release(const std::string& station) {
 
 report::ScenarioResult BenchHandle::run_scenario(const scenario::Scenario& sc,
                                                  const std::string& station) {
-  std::vector<rig::ConfigIssue> problems = engine::unwired_steps(bench_, sc);
-  if (!problems.empty()) throw rig::ConfigError(std::move(problems));
+  // What the bench cannot serve is skipped with the reason, as `rig run` skips it; without a
+  // station named, the scenario goes to one that can serve it.
+  engine::PlanOptions plan;
+  plan.cards = &cards_;
+  plan.reach.interactive = ::isatty(STDIN_FILENO) != 0;
+  const engine::Coverage cover = engine::coverage(bench_, sc, plan);
+  auto skipped = [&](const std::string& why) {
+    report::ScenarioResult r = engine::result_for(sc);
+    r.status = report::Status::skipped;
+    r.message = why;
+    return r;
+  };
+  if (!cover.runnable()) return skipped(cover.skip_reason);
+  const auto& able = cover.stations;
+  if (!station.empty() && std::find(able.begin(), able.end(), station) == able.end()) {
+    for (const auto& st : bench_.stations) {
+      if (st.name != station) continue;
+      std::vector<engine::Gap> gaps = engine::station_gaps(st, sc, plan);
+      if (!gaps.empty()) {
+        return skipped("station " + station + ": " + gaps.front().why + " (" +
+                       gaps.front().need.step + " at " + gaps.front().need.loc.to_string() + ")");
+      }
+    }
+  }
   std::string run_tag;
-  engine::Station* chosen = reserve(station, &run_tag);
+  engine::Station* chosen = reserve(
+      station.empty() && able.size() < bench_.stations.size() ? able.front() : station, &run_tag);
   std::atomic<bool> interrupted{false};
   engine::RunnerOptions options;
   options.interrupted = &interrupted;

@@ -107,9 +107,11 @@ class Bench:
     def run_scenario(self, scenario: Union[PathLike, _posrig.Scenario],
                      station: Optional[str] = None) -> _posrig.ScenarioResult:
         """Runs one scenario (a file, or one loaded with :func:`posrig.load_scenario`) on a
-        station of this bench that is up (the first free one without ``station``), as
-        ``rig run`` runs it, and returns its :class:`posrig.ScenarioResult`. The station is
-        put back after it. Ctrl-C ends it as an ``error`` with every fault reverted."""
+        station of this bench that is up (the first free one that can serve it without
+        ``station``), as ``rig run`` runs it, and returns its :class:`posrig.ScenarioResult`.
+        One the station cannot serve (a fixture family it lacks, an action its drivers cannot
+        do) comes back ``skipped`` with the reason. The station is put back after it. Ctrl-C
+        ends it as an ``error`` with every fault reverted."""
         if not isinstance(scenario, _posrig.Scenario):
             scenario = _posrig.load_scenario(os.fspath(scenario), self.load_options)
         return self._native.run_scenario(scenario, station or "")
