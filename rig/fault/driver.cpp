@@ -200,12 +200,9 @@ void read_settings(const DriverInfo& info, YamlReader& reader, MapReader& m,
   }
   if (info.check) {
     info.check(wiring.family, out, [&](const std::string& key, const std::string& message) {
-      YAML::Node at = key.empty() ? YAML::Node() : m.get(key);
-      if (at.IsDefined()) {
-        reader.error(at, message);
-      } else {
-        reader.error(m.node(), message);
-      }
+      // At the key when it is written, else at the wiring.
+      YAML::Node at = key.empty() ? m.node() : m.get(key);
+      reader.error(at.IsDefined() ? at : m.node(), message);
     });
   }
 }

@@ -3,9 +3,11 @@
 #include "rig/bench/yaml_reader.h"
 #include "rig/fault/command.h"
 #include "rig/fault/driver.h"
+#include "rig/fault/http_power.h"
 #include "rig/fault/manual.h"
 #include "rig/fault/network_fixture.h"
 #include "rig/fault/relay.h"
+#include "rig/fault/usb_relay.h"
 #include "rig/fault/vhost.h"
 #include "rig/fault/vterm.h"
 
@@ -13,8 +15,8 @@ namespace rig::fault {
 
 const std::vector<const DriverInfo*>& drivers() {
   static const std::vector<const DriverInfo*> list = {
-      &proxy_driver(), &vterm_driver(),   &vhost_driver(),
-      &relay_driver(), &command_driver(), &manual_driver(),
+      &proxy_driver(),     &vterm_driver(),      &vhost_driver(),   &relay_driver(),
+      &usb_relay_driver(), &http_power_driver(), &command_driver(), &manual_driver(),
   };
   return list;
 }
