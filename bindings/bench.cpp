@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -16,6 +17,7 @@
 #include "bindings/handles.h"
 #include "bindings/posrig_py.h"
 #include "rig/engine/plan.h"
+#include "rig/engine/runner.h"
 #include "rig/engine/station.h"
 #include "rig/link/serial.h"
 #include "rig/report/files.h"
@@ -249,10 +251,33 @@ void BenchHandle::release(const std::string& station) {
 
 report::ScenarioResult BenchHandle::run_scenario(const scenario::Scenario& sc,
                                                  const std::string& station) {
-  std::vector<rig::ConfigIssue> problems = engine::unwired_steps(bench_, sc);
-  if (!problems.empty()) throw rig::ConfigError(std::move(problems));
+  // What the bench cannot serve is skipped with the reason, as `rig run` skips it; without a
+  // station named, the scenario goes to one that can serve it.
+  engine::PlanOptions plan;
+  plan.cards = &cards_;
+  plan.reach.interactive = ::isatty(STDIN_FILENO) != 0;
+  const engine::Coverage cover = engine::coverage(bench_, sc, plan);
+  auto skipped = [&](const std::string& why) {
+    report::ScenarioResult r = engine::result_for(sc);
+    r.status = report::Status::skipped;
+    r.message = why;
+    return r;
+  };
+  if (!cover.runnable()) return skipped(cover.skip_reason);
+  const auto& able = cover.stations;
+  if (!station.empty() && std::find(able.begin(), able.end(), station) == able.end()) {
+    for (const auto& st : bench_.stations) {
+      if (st.name != station) continue;
+      std::vector<engine::Gap> gaps = engine::station_gaps(st, sc, plan);
+      if (!gaps.empty()) {
+        return skipped("station " + station + ": " + gaps.front().why + " (" +
+                       gaps.front().need.step + " at " + gaps.front().need.loc.to_string() + ")");
+      }
+    }
+  }
   std::string run_tag;
-  engine::Station* chosen = reserve(station, &run_tag);
+  engine::Station* chosen = reserve(
+      station.empty() && able.size() < bench_.stations.size() ? able.front() : station, &run_tag);
   std::atomic<bool> interrupted{false};
   engine::RunnerOptions options;
   options.interrupted = &interrupted;
@@ -288,6 +313,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
                       const std::string& rig_dir, const std::string& junit_path,
                       const std::string& json_path, const std::string& html_path,
                       const std::string& history_path, bool no_history,
+                      bool strict_bench,
                       const std::function<void(const nlohmann::json&)>& on_progress) {
   std::shared_ptr<BenchHandle> handle = BenchHandle::load(bench_file, overrides, rig_dir);
   const bench::Bench& b = handle->bench();
@@ -300,12 +326,18 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   } catch (const std::invalid_argument& e) {
     throw rig::ConfigError(rig::ConfigIssue{"posrig.run", 0, 0, e.what()});
   }
-  std::vector<rig::ConfigIssue> problems;
-  for (const auto& sc : selected) {
-    auto p = rig::engine::unwired_steps(b, sc);
-    problems.insert(problems.end(), p.begin(), p.end());
+  if (strict_bench) {
+    // As `rig run --strict-bench`: what the bench cannot serve is an error, not a skip.
+    std::map<std::string, bench::CardProfile> cards = bench::load_cards(b.cards_dir);
+    engine::PlanOptions plan;
+    plan.cards = &cards;
+    std::vector<rig::ConfigIssue> problems;
+    for (const auto& sc : selected) {
+      auto p = engine::skip_issues(b, engine::coverage(b, sc, plan));
+      problems.insert(problems.end(), p.begin(), p.end());
+    }
+    if (!problems.empty()) throw rig::ConfigError(std::move(problems));
   }
-  if (!problems.empty()) throw rig::ConfigError(std::move(problems));
   if (selected.empty()) {
     throw UsageError("no scenario selected (" + std::to_string(all.size()) + " loaded)");
   }
@@ -497,7 +529,8 @@ void DefineBench(py::module_& m) {
          const std::string& out_dir, int repeat, bool fail_fast, const std::string& shard,
          const std::map<std::string, std::string>& overrides, const std::string& rig_dir,
          const std::string& junit_path, const std::string& json_path, const std::string& html_path,
-         const std::string& history_path, bool no_history, const py::object& on_progress) {
+         const std::string& history_path, bool no_history, bool strict_bench,
+         const py::object& on_progress) {
         std::function<void(const nlohmann::json&)> callback;
         if (!on_progress.is_none()) {
           // Holds a reference to on_progress, not a copy: nothing here decrements a Python
@@ -510,7 +543,7 @@ void DefineBench(py::module_& m) {
         py::gil_scoped_release no_gil;
         return run(paths, bench_file, tags, k_expr, jobs, out_dir, repeat, fail_fast, shard,
                    overrides, rig_dir, junit_path, json_path, html_path, history_path, no_history,
-                   callback);
+                   strict_bench, callback);
       },
       py::arg("paths"), py::arg("bench_file"), py::arg("tags") = std::vector<std::string>{},
       py::arg("k_expr") = "", py::arg("jobs") = 0, py::arg("out_dir") = "", py::arg("repeat") = 1,
@@ -518,12 +551,14 @@ void DefineBench(py::module_& m) {
       py::arg("overrides") = std::map<std::string, std::string>{}, py::arg("rig_dir") = "",
       py::arg("junit_path") = "", py::arg("json_path") = "", py::arg("html_path") = "",
       py::arg("history_path") = "", py::arg("no_history") = false,
-      py::arg("on_progress") = py::none(),
+      py::arg("strict_bench") = false, py::arg("on_progress") = py::none(),
       "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
-      "RunResult (reports are written to out_dir when given). on_progress(event: dict) is\n"
-      "called from the stations' threads as scenarios and steps start and scenarios end; an\n"
-      "exception it raises stops the run and is raised here. Ctrl-C stops the run after\n"
-      "reverting faults; the pending KeyboardInterrupt is raised when it returns.");
+      "RunResult (reports are written to out_dir when given). Scenarios the bench cannot\n"
+      "serve are skipped with the reason; strict_bench=True raises ConfigError instead.\n"
+      "on_progress(event: dict) is called from the stations' threads as scenarios and steps\n"
+      "start and scenarios end; an exception it raises stops the run and is raised here.\n"
+      "Ctrl-C stops the run after reverting faults; the pending KeyboardInterrupt is raised\n"
+      "when it returns.");
 
   // Listing walks sysfs and opens no device: quick, and it builds Python objects, so the GIL
   // stays.

@@ -107,9 +107,11 @@ class Bench:
     def run_scenario(self, scenario: Union[PathLike, _posrig.Scenario],
                      station: Optional[str] = None) -> _posrig.ScenarioResult:
         """Runs one scenario (a file, or one loaded with :func:`posrig.load_scenario`) on a
-        station of this bench that is up (the first free one without ``station``), as
-        ``rig run`` runs it, and returns its :class:`posrig.ScenarioResult`. The station is
-        put back after it. Ctrl-C ends it as an ``error`` with every fault reverted."""
+        station of this bench that is up (the first free one that can serve it without
+        ``station``), as ``rig run`` runs it, and returns its :class:`posrig.ScenarioResult`.
+        One the station cannot serve (a fixture family it lacks, an action its drivers cannot
+        do) comes back ``skipped`` with the reason. The station is put back after it. Ctrl-C
+        ends it as an ``error`` with every fault reverted."""
         if not isinstance(scenario, _posrig.Scenario):
             scenario = _posrig.load_scenario(os.fspath(scenario), self.load_options)
         return self._native.run_scenario(scenario, station or "")
@@ -158,7 +160,7 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         shard: Optional[str] = None, vars: Optional[Mapping[str, str]] = None,  # noqa: A002
         junit: Optional[PathLike] = None, json: Optional[PathLike] = None,
         html: Optional[PathLike] = None,
-        rig_dir: Optional[PathLike] = None,
+        rig_dir: Optional[PathLike] = None, strict_bench: bool = False,
         on_progress: Optional[Callable[[Dict[str, Any]], None]] = None,
         history: Union[PathLike, Literal[False], None] = None) -> _posrig.RunResult:
     """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
@@ -176,7 +178,10 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
     the stations' threads (with the GIL) as each scenario and step starts and each scenario
     ends; ``event`` is a dict (docs/python.md). An exception it raises stops the run, faults
     put back, and is raised by ``run``.
-    Raises :class:`posrig.ConfigError` for bad files or a selection no station can run,
+    Scenarios the bench cannot serve (a fixture family it lacks, an action its driver cannot do)
+    come back ``skipped`` with the reason; ``strict_bench=True`` raises
+    :class:`posrig.ConfigError` for them instead, as ``rig run --strict-bench`` refuses.
+    Raises :class:`posrig.ConfigError` for bad files,
     :class:`posrig.InfrastructureError` when the bench cannot come up. Ctrl-C stops the run
     after putting every fault back, then raises KeyboardInterrupt.
     """
@@ -200,4 +205,5 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         junit_path=os.fspath(junit) if junit else "", json_path=os.fspath(json) if json else "",
         html_path=os.fspath(html) if html else "",
         history_path=os.fspath(history) if history else "", no_history=history is False,
+        strict_bench=strict_bench,
         on_progress=on_progress)

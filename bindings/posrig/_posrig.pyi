@@ -251,7 +251,7 @@ def run(paths: Sequence[str], bench_file: str, tags: Sequence[str] = ..., k_expr
         jobs: int = ..., out_dir: str = ..., repeat: int = ..., fail_fast: bool = ...,
         shard: str = ..., overrides: Mapping[str, str] = ..., rig_dir: str = ...,
         junit_path: str = ..., json_path: str = ..., html_path: str = ...,
-        history_path: str = ..., no_history: bool = ...,
+        history_path: str = ..., no_history: bool = ..., strict_bench: bool = ...,
         on_progress: Optional[Callable[[Dict[str, Any]], None]] = ...) -> RunResult: ...
 def ports() -> List[Dict[str, Any]]: ...
 

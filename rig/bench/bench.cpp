@@ -4,6 +4,7 @@
 #include <set>
 
 #include "rig/bench/yaml_reader.h"
+#include "rig/fault/driver.h"
 #include "rig/terminal/terminal.h"
 
 namespace rig::bench {
@@ -17,18 +18,6 @@ const Station* Bench::station(const std::string& wanted) const {
   return nullptr;
 }
 
-const std::map<std::string, std::vector<std::string>>& fault_families() {
-  static const std::map<std::string, std::vector<std::string>> families = {
-      {"network", {"proxy", "command", "relay", "manual"}},
-      {"scanner", {"vterm", "manual"}},
-      {"card", {"vterm", "manual"}},
-      {"printer", {"vterm", "relay", "command", "manual"}},
-      {"power", {"vterm", "relay", "command", "manual"}},
-      {"keypad", {"vterm", "manual"}},
-      {"acquirer", {"vhost", "manual"}},
-  };
-  return families;
-}
 
 bool is_loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
@@ -46,66 +35,22 @@ void read_launch(YamlReader& reader, const YAML::Node& node, const std::string& 
   if (m.has("argv") && out.argv.empty()) reader.error(m.get("argv"), "argv of " + what + " is empty");
 }
 
+// The family's entry: `driver` names a registered fixture driver, whose declaration reads and
+// checks the other keys (rig/fault/driver.h).
 void read_fault_wiring(YamlReader& reader, const std::string& family, const YAML::Node& node,
                        const std::string& station, FaultWiring& out) {
   out.family = family;
   out.line = node.Mark().line + 1;
   out.column = node.Mark().column + 1;
-  std::string what = family + " of station '" + station + "'";
-  MapReader m(reader, node, what);
-  if (!m.required_choice("driver", fault_families().at(family), out.driver)) {
-    m.allow({"control", "admin", "link", "channel", "active", "faults"});
+  MapReader m(reader, node, family + " of station '" + station + "'");
+  if (!m.valid()) return;
+  if (!m.required_choice("driver", fault::drivers_for(family), out.driver)) {
+    // Its other keys cannot be judged without a driver.
+    for (const auto& kv : node) m.get(kv.first.Scalar());
+    m.finish();
     return;
   }
-  auto setting = [&](const char* key, bool required) {
-    std::string v;
-    if (required ? m.required(key, v) : m.optional(key, v)) out.settings[key] = v;
-  };
-  if (out.driver == "vterm") {
-    setting("control", false);  // default: ${terminal.control}
-  } else if (out.driver == "vhost") {
-    setting("admin", false);  // default: the station's host.admin
-  } else if (out.driver == "relay") {
-    setting("link", true);
-    setting("channel", true);
-    std::string active = "on";
-    m.optional_choice("active", {"on", "off"}, active);
-    out.settings["active"] = active;
-    if (out.settings.count("channel")) {
-      const std::string& ch = out.settings["channel"];
-      if (ch.size() != 1 || ch[0] < '1' || ch[0] > '8') {
-        reader.error(m.get("channel"), "relay channel must be 1 to 8, got '" + ch + "'");
-      }
-    }
-  } else if (out.driver == "command" || out.driver == "manual") {
-    // faults: {FAULT_NAME: {apply: argv|text, clear: argv|text}}
-    YAML::Node faults = m.get("faults");
-    if (!faults.IsDefined()) {
-      m.missing("faults");
-    } else {
-      MapReader fm(reader, faults, "faults of " + what);
-      if (fm.valid()) {
-        for (const auto& kv : faults) {
-          std::string fault = kv.first.Scalar();
-          fm.get(fault);
-          MapReader one(reader, kv.second, "fault '" + fault + "' of " + what);
-          for (const char* action : {"apply", "clear"}) {
-            if (out.driver == "command") {
-              std::vector<std::string> argv;
-              if (one.required(action, argv)) {
-                if (argv.empty()) reader.error(one.get(action), std::string(action) + " argv is empty");
-                out.argv_settings[fault + "." + action] = argv;
-              }
-            } else {
-              std::string text;
-              if (one.required(action, text)) out.settings[fault + "." + action] = text;
-            }
-          }
-          one.finish();
-        }
-      }
-    }
-  }
+  fault::read_settings(*fault::find_driver(out.driver), reader, m, out);
   m.finish();
 }
 
@@ -194,13 +139,12 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
     hm.optional("admin", st.host.admin);
     hm.finish();
   }
-  for (const auto& [family, drivers] : fault_families()) {
-    (void)drivers;
-    YAML::Node f = m.get(family);
+  for (const auto& family : fault::families()) {
+    YAML::Node f = m.get(family.name);
     if (!f.IsDefined()) continue;
     FaultWiring wiring;
-    read_fault_wiring(reader, family, f, st.name, wiring);
-    st.faults[family] = std::move(wiring);
+    read_fault_wiring(reader, family.name, f, st.name, wiring);
+    st.faults[family.name] = std::move(wiring);
   }
   m.finish();
 }
@@ -223,6 +167,9 @@ Bench load_bench(const std::string& path) {
   std::string cards = "../cards";
   m.optional("cards", cards);
   bench.cards_dir = (fs::path(bench.dir) / cards).lexically_normal().string();
+  if (std::string locks; m.optional("lock_dir", locks)) {
+    bench.lock_dir = (fs::path(bench.dir) / locks).lexically_normal().string();
+  }
   m.optional("bind", bench.bind);
   m.optional("token", bench.token);
   if (!is_loopback(bench.bind) && bench.token.empty()) {

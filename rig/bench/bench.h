@@ -11,6 +11,8 @@
 //   ${network.iso} ${network.wallet}  the station's fault proxy listen addresses
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <map>
 #include <optional>
@@ -38,16 +40,11 @@ struct Service {
 // One fault family's wiring (network, scanner, card, printer, power, keypad, acquirer).
 struct FaultWiring {
   std::string family;
-  std::string driver;  // proxy | vterm | vhost | relay | command | manual | ecr
+  std::string driver;  // a fixture driver's name (rig/fault/driver.h drivers())
   int line = 0, column = 0;
-  // Driver settings, as written (strings; the driver parses and checks them when built):
-  //   vterm:   control (HOST:PORT)
-  //   vhost:   admin (HOST:PORT; default: the station's host.admin)
-  //   relay:   link (serial spec), channel (1..8), active (on|off: relay state that injects)
-  //   command: apply/clear argv lists per fault name, see docs/bench.md
-  //   manual:  apply/clear operator instructions per fault name
-  std::map<std::string, std::string> settings;
-  std::map<std::string, std::vector<std::string>> argv_settings;  // command driver's argv lists
+  // The driver's settings as its declaration read them (rig/fault/driver.h Setting): one key
+  // per setting written or defaulted; text may hold ${variables}, expanded when it is built.
+  nlohmann::json settings = nlohmann::json::object();
 };
 
 struct TerminalWiring {
@@ -89,6 +86,10 @@ struct Bench {
   std::string cards_dir;  // resolved against dir
   std::string bind = "127.0.0.1";
   std::string token;  // required when bind is not loopback
+  // Folder of the station locks (rig/bench/station_lock.h), resolved against dir; empty: the
+  // default ($POSRIG_LOCK_DIR, else /tmp/posrig-locks). Benches shared by several hosts name a
+  // folder on shared storage.
+  std::string lock_dir;
   // `variables:` of the file: defaults that `rig run --var NAME=VALUE` may override
   // (e.g. the firmware defects a virtual terminal is started with).
   std::map<std::string, std::string> variables;
@@ -97,9 +98,6 @@ struct Bench {
 
   const Station* station(const std::string& name) const;
 };
-
-// Fault families a station may wire, and the drivers each accepts.
-const std::map<std::string, std::vector<std::string>>& fault_families();
 
 // Loads and checks a bench file; throws rig::ConfigError listing every issue.
 Bench load_bench(const std::string& path);

@@ -59,6 +59,11 @@ class HostMessageCheck : public scenario::ExpectKind {
     }
   }
 
+  // Read from the messages the network proxy saw.
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    return {scenario::need_of(step, "network.observe", nlohmann::json::object(), "expect " + step.expect)};
+  }
+
   std::string check(engine::CheckContext& ctx, const scenario::Step& step) const override {
     const json& a = step.args;
     const std::string mti = a.value("mti", "");

@@ -24,6 +24,11 @@ class LedgerCheck : public scenario::ExpectKind {
               MakeParam("fees", ValueType::amount, "merchant fees")},
              true}) {}
 
+  // Read from the acquirer's ledger (vhost).
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    return {scenario::need_of(step, "acquirer.ledger", nlohmann::json::object(), "expect " + step.expect)};
+  }
+
   std::string check(engine::CheckContext& ctx, const scenario::Step& step) const override {
     auto mismatch = [&](const json& figures) {
       std::string out;

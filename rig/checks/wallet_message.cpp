@@ -26,6 +26,11 @@ class WalletMessageCheck : public scenario::ExpectKind {
               MakeParam("absent", ValueType::boolean, "true: no such message within the deadline")},
              false}) {}
 
+  // Read from the messages the network proxy saw.
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    return {scenario::need_of(step, "network.observe", nlohmann::json::object(), "expect " + step.expect)};
+  }
+
   std::string check(engine::CheckContext& ctx, const scenario::Step& step) const override {
     const std::string path = step.args.value("path", "");
     const std::string direction = step.args.value("direction", "to_host");

@@ -149,10 +149,33 @@ int load(const Selection& s, Loaded& out) {
   return kPassed;
 }
 
-std::vector<std::string> unsupported(const bench::Bench& bench, const scenario::Scenario& sc) {
-  std::vector<std::string> problems;
-  for (const auto& issue : engine::unwired_steps(bench, sc)) problems.push_back(issue.to_string());
-  return problems;
+// What the bench cannot serve, as `rig validate` and `rig run --strict-bench` print it: one line
+// per step that needs what no station has. Empty: every scenario can run.
+std::vector<std::string> unservable(const bench::Bench& bench,
+                                    const std::vector<scenario::Scenario>& scenarios,
+                                    const char* level, std::size_t* scenario_count) {
+  engine::PlanOptions plan;
+  std::map<std::string, bench::CardProfile> cards;
+  try {
+    cards = bench::load_cards(bench.cards_dir);
+    plan.cards = &cards;
+  } catch (const std::exception&) {
+    // Card files were checked when the scenarios loaded; without them the PIN need is unknown.
+  }
+  plan.reach.interactive = ::isatty(STDIN_FILENO) != 0;
+  std::vector<std::string> lines;
+  *scenario_count = 0;
+  for (const auto& sc : scenarios) {
+    engine::Coverage c = engine::coverage(bench, sc, plan);
+    if (c.runnable()) continue;
+    ++*scenario_count;
+    for (const auto& issue : engine::skip_issues(bench, c)) {
+      ConfigIssue at = issue;
+      at.message = std::string(level) + ": " + at.message;
+      lines.push_back(at.to_string());
+    }
+  }
+  return lines;
 }
 
 }  // namespace
@@ -179,21 +202,28 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   run->add_option("--progress-interval", progress_interval,
                   "Without a terminal: a progress line per busy station at most this often "
                   "(default 10s; 0s: every scenario and step)");
+  static std::string wait_lock;
+  run->add_option("--wait-lock", wait_lock,
+                  "Wait up to DURATION (30s, 10m) for stations another run holds (default: refuse)");
+  static bool strict_bench = false;
+  run->add_flag("--strict-bench", strict_bench,
+                "Refuse to run when the bench cannot serve a selected scenario (default: skip it)");
   run->callback([&exit_code] {
     Loaded loaded;
     if (int rc = load(sel, loaded); rc != kPassed) {
       exit_code = rc;
       return;
     }
-    std::vector<std::string> problems;
-    for (const auto& sc : loaded.selected) {
-      auto p = unsupported(*loaded.bench, sc);
-      problems.insert(problems.end(), p.begin(), p.end());
-    }
-    if (!problems.empty()) {
-      for (const auto& p : problems) std::cerr << p << "\n";
-      exit_code = kUsage;
-      return;
+    if (strict_bench) {
+      std::size_t count = 0;
+      auto lines = unservable(*loaded.bench, loaded.selected, "error", &count);
+      if (!lines.empty()) {
+        for (const auto& l : lines) std::cerr << l << "\n";
+        std::cerr << "rig: --strict-bench: bench " << loaded.bench->name << " cannot serve "
+                  << count << " of the " << loaded.selected.size() << " selected scenario(s)\n";
+        exit_code = kUsage;
+        return;
+      }
     }
     if (loaded.selected.empty()) {
       std::cerr << "rig: no scenario selected (" << loaded.all.size() << " loaded)\n";
@@ -219,6 +249,15 @@ void add_run_commands(CLI::App& app, int& exit_code) {
         return;
       }
       copt.overrides[name] = v.substr(eq + 1);
+    }
+    if (!wait_lock.empty()) {
+      auto d = parse_duration(wait_lock);
+      if (!d) {
+        std::cerr << "rig: bad --wait-lock '" << wait_lock << "': expected a duration (30s, 10m)\n";
+        exit_code = kUsage;
+        return;
+      }
+      copt.wait_lock = *d;
     }
     bool nothing_to_rerun = false;
     if (int rc = prepare_rerun(report_args, loaded.selected, copt, &nothing_to_rerun);
@@ -307,8 +346,10 @@ void add_run_commands(CLI::App& app, int& exit_code) {
                     r.duration_ms / 1000.0);
       std::string text = line;
       if (r.attempt > 1) text += "  attempt " + std::to_string(r.attempt);
-      const bool bad = r.status == report::Status::fail || r.status == report::Status::error;
-      if (bad) text += "\n        " + r.message;
+      // Failures, errors and skips say why.
+      const bool why = r.status == report::Status::fail || r.status == report::Status::error ||
+                       r.status == report::Status::skipped;
+      if (why) text += "\n        " + r.message;
       console.line(text);
       spdlog::info("{} {} on {} in {:.2f}s{}{}", report::to_string(r.status), r.id, r.station,
                    r.duration_ms / 1000.0, r.message.empty() ? "" : ": ", r.message);
@@ -362,38 +403,29 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   auto* validate = app.add_subcommand("validate", "Check scenario files (and a bench) without running");
   static Selection vsel;
   add_selection_options(validate, vsel, false);
+  static bool vstrict = false;
+  validate->add_flag("--strict-bench", vstrict,
+                     "Scenarios the bench cannot serve are errors (exit 2), not warnings");
   validate->callback([&exit_code] {
     Loaded loaded;
     if (int rc = load(vsel, loaded); rc != kPassed) {
       exit_code = rc;
       return;
     }
-    std::vector<std::string> problems;
+    std::size_t unserved = 0;
     if (loaded.bench) {
-      for (const auto& sc : loaded.all) {
-        auto p = unsupported(*loaded.bench, sc);
-        problems.insert(problems.end(), p.begin(), p.end());
-      }
+      auto lines = unservable(*loaded.bench, loaded.all, vstrict ? "error" : "warning", &unserved);
+      for (const auto& l : lines) std::cerr << l << "\n";
     }
-    for (const auto& p : problems) std::cerr << p << "\n";
-    if (!problems.empty()) {
-      exit_code = kUsage;
-      return;
+    std::cout << loaded.all.size() << " scenario(s) valid"
+              << (loaded.bench ? " for bench " + loaded.bench->name : "");
+    if (unserved > 0) {
+      std::cout << "; " << unserved << " would be skipped there (the bench cannot serve them"
+                << (vstrict ? ", refused by --strict-bench" : "") << ")";
     }
-    // What no station's terminal driver can do: skipped at run time, with this reason.
-    int skipped = 0;
-    if (loaded.bench) {
-      for (const auto& sc : loaded.all) {
-        std::string why = engine::skip_reason(sc, *loaded.bench);
-        if (why.empty()) continue;
-        ++skipped;
-        std::cout << sc.id() << ": skipped on this bench: " << why << "\n";
-      }
-    }
-    if (skipped > 0) std::cout << skipped << " scenario(s) would be skipped\n";
-    std::cout << loaded.all.size() << " scenario(s) valid" << (loaded.bench ? " for bench " + loaded.bench->name : "") << "\n";
+    std::cout << "\n";
     if (loaded.bench) print_stations(*loaded.bench);
-    exit_code = kPassed;
+    exit_code = vstrict && unserved > 0 ? kUsage : kPassed;
   });
 
   // ---- rig list

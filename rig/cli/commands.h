@@ -21,6 +21,9 @@ void add_ports_command(CLI::App& app, int& exit_code);
 // `rig run`, `rig validate`, `rig list`, `rig bench up`.
 void add_run_commands(CLI::App& app, int& exit_code);
 
+// `rig locks`: who holds the station locks (pid, host, user, since).
+void add_locks_command(CLI::App& app, int& exit_code);
+
 // `rig report` (results.json -> report.html / junit.xml) and `rig merge` (join shard results).
 void add_report_commands(CLI::App& app, int& exit_code);
 

@@ -1,15 +1,17 @@
 #include "rig/engine/controller.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -40,35 +42,6 @@ std::string format_scale(double s) {
 
 }  // namespace
 
-int lock_station(const std::string& bench_name, const std::string& station,
-                 const std::string& device, std::string* holder) {
-  fs::path dir = fs::temp_directory_path() / "posrig-locks";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  std::string key;
-  for (char c : device) key += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  fs::path path = dir / (key + ".lock");
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    if (holder) *holder = "cannot open lock file " + path.string() + ": " + std::strerror(errno);
-    return -1;
-  }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    std::ifstream in(path);
-    std::string who;
-    std::getline(in, who);
-    if (holder) *holder = who.empty() ? "another rig process" : who;
-    ::close(fd);
-    return -1;
-  }
-  std::string me = "pid " + std::to_string(::getpid()) + " (rig, bench " + bench_name + ", station " +
-                   station + ") since " + report::utc_now_iso8601();
-  if (::ftruncate(fd, 0) == 0) {
-    [[maybe_unused]] ssize_t n = ::pwrite(fd, me.data(), me.size(), 0);
-  }
-  return fd;
-}
-
 const char* to_string(Progress::Phase phase) {
   switch (phase) {
     case Progress::Phase::scenario_started:
@@ -80,9 +53,13 @@ const char* to_string(Progress::Phase phase) {
 }
 
 Controller::Controller(bench::Bench bench, ControllerOptions options)
-    : bench_(std::move(bench)), opt_(std::move(options)) {}
+    : bench_(std::move(bench)), opt_(std::move(options)),
+      interrupt_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
-Controller::~Controller() { down(); }
+Controller::~Controller() {
+  down();
+  if (interrupt_fd_ >= 0) ::close(interrupt_fd_);
+}
 
 std::vector<Station*> Controller::stations() {
   std::vector<Station*> out;
@@ -177,15 +154,25 @@ std::string Controller::bring_up() {
         }
         device = st.wiring().terminal.link;
       }
-      std::string holder;
-      int fd = lock_station(bench_.name, st.name(), device, &holder);
-      if (fd < 0) {
-        errors[i] = "station " + st.name() + " is in use: " + device + " is held by " + holder;
+      bench::LockHolder me;
+      me.bench = bench_.name;
+      me.station = st.name();
+      bench::StationLock::Options lock_options;
+      lock_options.dir = bench_.lock_dir;
+      lock_options.wait = opt_.wait_lock;
+      lock_options.cancel = &interrupted_;
+      lock_options.cancel_fd = interrupt_fd_;
+      lock_options.note = note;
+      std::string why;
+      std::unique_ptr<bench::StationLock> held =
+          bench::StationLock::take(device, me, lock_options, &why);
+      if (!held) {
+        errors[i] = "station " + st.name() + " is in use: " + device + " is " + why;
         return;
       }
       {
         std::lock_guard<std::mutex> lock(report_mu_);
-        lock_fds_.push_back(fd);
+        locks_.push_back(std::move(held));
       }
       errors[i] = st.up(opt_.up_timeout);
     });
@@ -249,8 +236,7 @@ void Controller::down() {
   stations_.clear();
   for (auto& c : services_) c->stop();
   services_.clear();
-  for (int fd : lock_fds_) ::close(fd);
-  lock_fds_.clear();
+  locks_.clear();  // each lock file goes away with its lock
   if (!run_dir_.empty() && std::getenv("POSRIG_KEEP_RUN_DIR") == nullptr) {
     std::error_code ec;
     fs::remove_all(run_dir_, ec);
@@ -260,6 +246,10 @@ void Controller::down() {
 
 void Controller::interrupt() {
   interrupted_ = true;
+  if (interrupt_fd_ >= 0) {
+    std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = ::write(interrupt_fd_, &one, sizeof one);
+  }
   for (auto& s : stations_) s->timeline()->interrupt();
 }
 
@@ -281,14 +271,8 @@ std::string terminal_version(const nlohmann::json& timeline) {
 
 report::ScenarioResult not_run(const scenario::Scenario& sc, int attempt, report::Status status,
                                const std::string& why) {
-  report::ScenarioResult r;
-  r.id = sc.id();
-  r.name = sc.name;
-  r.family = sc.family;
-  r.file = sc.file;
-  r.tags = sc.tags;
+  report::ScenarioResult r = result_for(sc);
   r.attempt = attempt;
-  r.started_at = report::utc_now_iso8601();
   r.status = status;
   r.message = why;
   return r;
@@ -346,22 +330,35 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   report::RunResult result = header(scenarios);
   auto start = Clock::now();
 
+  // Which stations can serve each scenario: their fixture drivers' and terminal driver's
+  // declarations (plan.h). One that no station of the bench can serve is skipped with the reason.
+  PlanOptions plan;
+  plan.cards = &cards_;
+  plan.reach.interactive = opt_.interactive;
+  std::vector<Coverage> covered;
+  covered.reserve(scenarios.size());
+  for (const auto& s : scenarios) covered.push_back(coverage(bench_, s, plan));
+
   // The attempts to make: each scenario `repeat` times, numbered on from its earlier attempts.
   struct Item {
     const scenario::Scenario* sc;
     int attempt;
+    const Coverage* where;  // the stations that can run it
   };
   std::deque<Item> queue;
+  std::vector<Item> unservable;
   std::vector<report::PlannedAttempt> planned;
   for (int r = 0; r < std::max(1, opt_.repeat); ++r) {
-    for (const auto& s : scenarios) {
+    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+      const auto& s = scenarios[i];
       auto before = opt_.attempts_before.find(s.id());
       int attempt = (before == opt_.attempts_before.end() ? 0 : before->second) + r + 1;
-      queue.push_back({&s, attempt});
+      (covered[i].runnable() ? queue.emplace_back(Item{&s, attempt, &covered[i]})
+                             : unservable.emplace_back(Item{&s, attempt, &covered[i]}));
       planned.push_back({s.id(), attempt, s.name, s.family, s.file, s.tags});
     }
   }
-  const int total = static_cast<int>(queue.size());
+  const int total = static_cast<int>(queue.size() + unservable.size());
 
   // The journal: created before anything runs, one line per finished attempt.
   std::unique_ptr<report::Journal> journal;
@@ -452,43 +449,34 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
     if (opt_.on_result) opt_.on_result(result.scenarios.back(), done, total);
   };
 
+  // What the bench cannot serve is known before anything runs.
+  for (const Item& item : unservable) {
+    finish(not_run(*item.sc, item.attempt, report::Status::skipped, item.where->skip_reason),
+           item.attempt, false);
+  }
+
   int jobs = opt_.jobs > 0 ? std::min<int>(opt_.jobs, static_cast<int>(stations_.size()))
                            : static_cast<int>(stations_.size());
-  // A scenario goes to a station whose terminal driver can do what it needs; one that no
-  // station can run is taken by any, which reports it skipped with the reason.
-  std::vector<Station*> used;
-  for (int w = 0; w < jobs; ++w) used.push_back(stations_[static_cast<std::size_t>(w)].get());
-  auto can_run = [](const Station& st, const scenario::Scenario& sc) {
-    return unmet_need(sc, st.terminal().capabilities(), st.terminal().driver_name()).empty();
-  };
-  auto take_for = [&](const Station& st, Item* item) {
-    for (auto it = queue.begin(); it != queue.end(); ++it) {
-      bool here = can_run(st, *it->sc);
-      bool elsewhere = false;
-      for (const Station* other : used) {
-        if (!here && other != &st && other->trouble().empty() && can_run(*other, *it->sc)) {
-          elsewhere = true;
-        }
-      }
-      if (here || !elsewhere) {
-        *item = *it;
-        queue.erase(it);
-        return true;
-      }
-    }
-    return false;
-  };
   std::vector<std::thread> workers;
-  for (Station* st : used) {
+  for (int w = 0; w < jobs; ++w) {
+    Station* st = stations_[static_cast<std::size_t>(w)].get();
     workers.emplace_back([&, st] {
+      const auto can_run = [&](const Item& item) {
+        const auto& names = item.where->stations;
+        return std::find(names.begin(), names.end(), st->name()) != names.end();
+      };
       for (;;) {
-        Item item{nullptr, 0};
+        Item item{nullptr, 0, nullptr};
         {
           std::lock_guard<std::mutex> lock(mu);
-          if (queue.empty() || stop || interrupted_) return;
+          if (stop || interrupted_) return;
           // A station in trouble leaves the rest to the others; a dead service to nobody.
           if (!st->trouble().empty() || !service_down().empty()) return;
-          if (!take_for(*st, &item)) return;  // what is left needs another station's driver
+          // The first scenario this station can serve; what is left needs another station.
+          auto it = std::find_if(queue.begin(), queue.end(), can_run);
+          if (it == queue.end()) return;
+          item = *it;
+          queue.erase(it);
         }
         scenario_started(*st, *item.sc);
         finish(run_scenario(*st, *item.sc, ropt), item.attempt, true);

@@ -13,6 +13,7 @@
 
 #include "rig/bench/bench.h"
 #include "rig/bench/card_profile.h"
+#include "rig/bench/station_lock.h"
 #include "rig/engine/station.h"
 #include "rig/report/results.h"
 #include "rig/scenario/scenario.h"
@@ -61,6 +62,9 @@ struct ControllerOptions {
   std::vector<report::ScenarioResult> carried;
   std::map<std::string, int> attempts_before;
   std::chrono::milliseconds up_timeout{20000};
+  // `--wait-lock`: how long a station whose lock another run holds waits for it (0: refused at
+  // once, naming the holder). See rig/bench/station_lock.h.
+  std::chrono::milliseconds wait_lock{0};
   // Folder of vterm/vhost for ${rig_dir}; empty: the folder of the running executable.
   std::string rig_dir;
   // Called after each scenario (console progress).
@@ -125,7 +129,8 @@ class Controller {
   std::map<std::string, std::string> station_error_by_name_;
   std::string bench_error_;
   std::vector<std::string> report_errors_;
-  std::vector<int> lock_fds_;
+  std::vector<std::unique_ptr<bench::StationLock>> locks_;
+  int interrupt_fd_ = -1;  // eventfd, readable once interrupt() was called (wakes lock waits)
   std::atomic<bool> interrupted_{false};
   std::mutex report_mu_;
 
@@ -140,10 +145,5 @@ class Controller {
   void scenario_started(Station& station, const scenario::Scenario& scenario);
   std::map<std::string, Activity> activity_;  // by station; keys fixed once up() returns
 };
-
-// Takes the lock of the device a station drives (its link spec); returns the lock's fd, or -1
-// with `holder` saying who has it ("pid 4242 (rig run) since 2026-11-22T01:41:51Z").
-int lock_station(const std::string& bench_name, const std::string& station,
-                 const std::string& device, std::string* holder);
 
 }  // namespace rig::engine

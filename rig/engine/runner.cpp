@@ -175,17 +175,22 @@ nlohmann::json Session::ledger() {
   return j;
 }
 
-report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& sc,
-                                    const RunnerOptions& options) {
+report::ScenarioResult result_for(const scenario::Scenario& sc) {
   report::ScenarioResult res;
   res.id = sc.id();
   res.name = sc.name;
   res.family = sc.family;
   res.file = sc.file;
   res.tags = sc.tags;
+  res.started_at = report::utc_now_iso8601();
+  return res;
+}
+
+report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& sc,
+                                    const RunnerOptions& options) {
+  report::ScenarioResult res = result_for(sc);
   res.station = station.name();
   res.attempts = 1;
-  res.started_at = report::utc_now_iso8601();
   auto interrupted = [&] { return options.interrupted && options.interrupted->load(); };
   if (std::string trouble = station.trouble(); !trouble.empty()) {
     res.status = report::Status::error;

@@ -96,4 +96,7 @@ class Session {
 report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& scenario,
                                     const RunnerOptions& options);
 
+// A result that names `scenario` (id, name, family, file, tags) and starts now; nothing run yet.
+report::ScenarioResult result_for(const scenario::Scenario& scenario);
+
 }  // namespace rig::engine

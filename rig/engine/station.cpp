@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <regex>
 
+#include "rig/fault/driver.h"
+
 namespace rig::engine {
 
 using nlohmann::json;
@@ -31,12 +33,7 @@ EntryKind entry_kind_of(const terminal::Observation& o) {
   return EntryKind::note;
 }
 
-std::string family_of(const std::string& action) {
-  auto dot = action.find('.');
-  std::string prefix = action.substr(0, dot);
-  if (prefix == "host" || prefix == "wallet") return "acquirer";
-  return prefix;
-}
+std::string family_of(const std::string& action) { return fault::family_of(action); }
 
 struct Station::Observers {
   std::mutex mu;

@@ -11,7 +11,8 @@
 // Results, never exceptions, for device trouble: a driver that cannot reach its device returns
 // an Outcome with ok == false and a message naming the device; the engine turns that into an
 // infrastructure error for the station. Configuration mistakes (a fault this driver cannot
-// inject) are found before the run by supports().
+// inject) are found before the run from the drivers' declarations (rig/fault/driver.h), which
+// supports() answers from too.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -84,14 +85,15 @@ struct FixtureContext {
   std::function<std::string(const std::string&)> expand;
   FixtureRecorder record;
   bool interactive = false;  // stdin is a terminal (manual driver)
+  // Shows the operator a prompt and waits until they say it is done (false: nobody can
+  // answer any more). Empty: the console (stdout, then a line on stdin).
+  std::function<bool(const std::string& prompt)> ask_operator;
 };
 
-// Builds the driver a family is wired to. Throws std::invalid_argument naming the station,
-// family and driver when the wiring is unusable (unknown driver, missing setting).
-// The `proxy` driver is built by the station itself (it owns the proxies).
+// Builds the driver a family is wired to, from its declaration (rig/fault/driver.h). Throws
+// std::invalid_argument naming the station, family and driver when the wiring is unusable
+// (unknown driver, a setting that does not expand). The `proxy` driver is built by the station
+// itself (it owns the proxies).
 FixturePtr make_fixture(const bench::FaultWiring& wiring, const FixtureContext& context);
-
-// Names of the drivers make_fixture knows, for messages.
-std::vector<std::string> fixture_driver_names();
 
 }  // namespace rig::fault

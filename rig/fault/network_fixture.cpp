@@ -134,8 +134,26 @@ std::string NetworkFixture::describe() const {
 }
 
 bool NetworkFixture::supports(const std::string& action) const {
-  if (action.rfind("network.", 0) != 0) return false;
-  return parse_fault_kind(action.substr(8)).has_value();
+  bench::FaultWiring wiring;
+  wiring.family = "network";
+  wiring.driver = "proxy";
+  Need need;
+  need.action = action;
+  return proxy_driver().refuses(wiring, need, {}).empty();
+}
+
+const DriverInfo& proxy_driver() {
+  static const DriverInfo info = [] {
+    DriverInfo d;
+    d.name = "proxy";
+    d.doc = "the built-in network fault proxy between the terminal and its host and wallet";
+    d.families = {"network"};
+    d.watches_messages = true;
+    d.refuses = serves_family;
+    // No make: the station builds the proxies first, since the terminal is pointed at them.
+    return d;
+  }();
+  return info;
 }
 
 bool NetworkFixture::handles_trigger(const scenario::Trigger& trigger) const {

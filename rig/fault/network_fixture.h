@@ -3,6 +3,9 @@
 // in front of the wallet gateway; the terminal is pointed at them (${network.iso},
 // ${network.wallet}). Every message they see goes to the station's timeline as a
 // host_message / wallet_message entry, with sensitive fields masked.
+//
+// Settings: none. It serves every network.* fault, waits for message triggers itself, and is
+// what host_message and wallet_message checks read (network.observe).
 #pragma once
 
 #include <map>
@@ -10,10 +13,13 @@
 #include <mutex>
 #include <vector>
 
+#include "rig/fault/driver.h"
 #include "rig/fault/fixture.h"
 #include "rig/fault/proxy.h"
 
 namespace rig::fault {
+
+const DriverInfo& proxy_driver();
 
 class NetworkFixture : public FixtureDriver {
  public:

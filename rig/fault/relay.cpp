@@ -1,5 +1,9 @@
 #include "rig/fault/relay.h"
 
+#include <stdexcept>
+
+#include "rig/fault/contact.h"
+
 namespace rig::fault {
 
 std::string relay_frame(int channel, bool on) {
@@ -26,6 +30,61 @@ rig::link::Status RelayBoard::set(int channel, bool on, rig::link::Deadline dead
   rig::link::Status s = link_->write(relay_frame(channel, on), deadline);
   if (!s) link_->close();  // unplugged: reopen next time
   return s;
+}
+
+namespace {
+
+class RelayFixture : public ContactFixture {
+ public:
+  RelayFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
+      : ContactFixture(relay_driver(), wiring, {context.interactive}),
+        board_(context.expand(wiring.settings.value("link", ""))),
+        channel_(wiring.settings.value("channel", 1)) {}
+
+  std::string describe() const override {
+    return "relay " + board_.name() + " channel " + std::to_string(channel_);
+  }
+
+ protected:
+  Outcome switch_to(bool on, Deadline deadline) override {
+    rig::link::Status s = board_.set(channel_, on, deadline);
+    if (!s) return Outcome::failure(s.message);
+    return Outcome::success({{"channel", channel_}, {"on", on}});
+  }
+
+ private:
+  RelayBoard board_;
+  int channel_;
+};
+
+}  // namespace
+
+const DriverInfo& relay_driver() {
+  static const DriverInfo info = [] {
+    DriverInfo d;
+    d.name = "relay";
+    d.doc = "a channel of a USB serial relay board (frames A0 channel state checksum)";
+    d.families = contact_families();
+    d.settings = {
+        MakeSetting("link", Setting::Type::text, "serial spec of the board (docs/links.md)")
+            .required(),
+        MakeSetting("channel", Setting::Type::integer, "relay channel").required().range(1, 8),
+        contact_active_setting("on"),
+    };
+    d.check = [](const std::string&, const nlohmann::json& s, const SettingError& error) {
+      std::string link = s.value("link", "");
+      if (link.empty() || link.find("${") != std::string::npos) return;  // checked when built
+      try {
+        rig::link::make_link(link);
+      } catch (const std::invalid_argument& e) {
+        error("link", e.what());
+      }
+    };
+    d.refuses = contact_refuses;
+    d.make = build_fixture<RelayFixture>;
+    return d;
+  }();
+  return info;
 }
 
 }  // namespace rig::fault

@@ -1,14 +1,24 @@
-// The common USB serial relay boards (CH340 "LC Technology" style): each command is 4 bytes,
-// A0 <channel> <state> <checksum>, checksum = (0xA0 + channel + state) & 0xFF, state 1 = on.
-// The board does not answer, so a command is done once its bytes are written.
+// The `relay` fixture driver: one channel of a USB serial relay board (the common CH340
+// "LC Technology" boards) switching the terminal's power, holding the paper sensor's lever, or
+// cutting a network cable (rig/fault/contact.h says what a contact can do).
+//
+// Protocol: each command is 4 bytes, A0 <channel> <state> <checksum>, checksum =
+// (0xA0 + channel + state) & 0xFF, state 1 = on. The board does not answer, so a command is done
+// once its bytes are written.
+//
+// Settings: link (serial spec of the board, rig/link make_link), channel (1-8), active (on|off:
+// the relay state that injects the fault; default on).
 #pragma once
 
 #include <mutex>
 #include <string>
 
+#include "rig/fault/driver.h"
 #include "rig/link/link.h"
 
 namespace rig::fault {
+
+const DriverInfo& relay_driver();
 
 // The 4-byte command that switches `channel` (1..8) on or off.
 std::string relay_frame(int channel, bool on);

@@ -12,13 +12,16 @@ std::pair<std::string, std::uint16_t> split_host_port(const std::string& endpoin
     throw std::invalid_argument("bad endpoint '" + endpoint + "': expected HOST:PORT");
   }
   std::string host = endpoint.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   std::string port = endpoint.substr(colon + 1);
   unsigned long value = 0;
   for (char c : port) {
-    if (c < '0' || c > '9') throw std::invalid_argument("bad endpoint '" + endpoint + "': expected HOST:PORT");
+    if (c < '0' || c > '9')
+      throw std::invalid_argument("bad endpoint '" + endpoint + "': expected HOST:PORT");
     value = value * 10 + static_cast<unsigned long>(c - '0');
-    if (value > 65535) throw std::invalid_argument("bad endpoint '" + endpoint + "': port out of range");
+    if (value > 65535)
+      throw std::invalid_argument("bad endpoint '" + endpoint + "': port out of range");
   }
   return {host, static_cast<std::uint16_t>(value)};
 }
@@ -35,7 +38,8 @@ Status ensure_open(std::unique_ptr<TcpLink>& link, const std::string& endpoint, 
   if (!link) {
     auto [host, port] = split_host_port(endpoint);
     auto left = deadline - Clock::now();
-    link = std::make_unique<TcpLink>(host, port, left > Clock::duration::zero() ? left : Clock::duration(1));
+    link = std::make_unique<TcpLink>(host, port,
+                                     left > Clock::duration::zero() ? left : Clock::duration(1));
   }
   if (link->is_open()) return Status::success();
   return link->open();
@@ -93,71 +97,112 @@ JsonReply JsonLineClient::call(const nlohmann::json& request, Deadline deadline)
   return {{IoStatus::error, name() + ": connection lost twice"}, {}, 0};
 }
 
-HttpJsonClient::HttpJsonClient(std::string label, const std::string& endpoint, std::string token)
-    : label_(std::move(label)), endpoint_(endpoint), token_(std::move(token)) {
+HttpClient::HttpClient(std::string label, const std::string& endpoint)
+    : label_(std::move(label)), endpoint_(endpoint) {
   split_host_port(endpoint_);
 }
 
-void HttpJsonClient::abort() {
+void HttpClient::abort() {
+  // abort() must work while request() holds the mutex: TcpLink::abort is thread-safe.
   if (link_) link_->abort();
 }
 
-JsonReply HttpJsonClient::request(const std::string& method, const std::string& target,
-                                  const nlohmann::json& body, Deadline deadline) {
+namespace {
+
+// An answer whose body runs to the end of the connection (no Content-Length: HTTP/1.0
+// devices): its head and everything after it once the server closed.
+HttpReply read_to_close(const std::string& who, TcpLink& link, std::string bytes,
+                        Deadline deadline) {
+  for (;;) {
+    Chunk c = link.read(deadline);
+    if (!c.status) {
+      link.close();
+      if (c.status.code != IoStatus::closed) return {prefixed(who, c.status), 0, ""};
+      break;
+    }
+    bytes += c.bytes;
+  }
+  std::size_t end = bytes.find("\r\n\r\n");
+  protocol::http::HeadResult head = protocol::http::parse_head(
+      std::string_view(bytes).substr(0, end == std::string::npos ? bytes.size() : end + 4),
+      protocol::http::Kind::response);
+  if (!head.ok) return {{IoStatus::error, who + ": bad HTTP response: " + head.error}, 0, ""};
+  return {Status::success(), head.head.status, bytes.substr(end + 4)};
+}
+
+}  // namespace
+
+HttpReply HttpClient::request(const std::string& method, const std::string& target,
+                              const std::vector<std::string>& headers, const std::string& body,
+                              Deadline deadline) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::string payload = method == "GET" ? "" : body.dump();
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + endpoint_ +
-                    "\r\nConnection: keep-alive\r\nContent-Type: application/json\r\n";
-  if (!token_.empty()) req += "Authorization: Bearer " + token_ + "\r\n";
-  req += "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
+  std::string req =
+      method + " " + target + " HTTP/1.1\r\nHost: " + endpoint_ + "\r\nConnection: keep-alive\r\n";
+  for (const auto& h : headers) req += h + "\r\n";
+  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   for (int attempt = 0; attempt < 2; ++attempt) {
     Status s = ensure_open(link_, endpoint_, deadline);
-    if (!s) return {prefixed(name(), s), {}, 0};
+    if (!s) return {prefixed(name(), s), 0, ""};
     s = link_->write(req, deadline);
     if (!s) {
       link_->close();
       if (s.code == IoStatus::closed && attempt == 0) continue;
-      return {prefixed(name(), s), {}, 0};
+      return {prefixed(name(), s), 0, ""};
     }
     protocol::http::Splitter splitter(protocol::http::Kind::response);
     splitter.expect_response_to(method);
     for (;;) {
       if (auto piece = splitter.pop()) {
         if (piece->type != protocol::http::Piece::Type::message) {
+          if (piece->reason.find("delimited by connection close") != std::string::npos) {
+            return read_to_close(name(), *link_, piece->bytes, deadline);
+          }
           link_->close();
-          return {{IoStatus::error, name() + ": bad HTTP response: " + piece->reason}, {}, 0};
+          return {{IoStatus::error, name() + ": bad HTTP response: " + piece->reason}, 0, ""};
         }
-        JsonReply reply;
-        reply.http_status = piece->head.status;
         const std::string* conn = piece->head.header("Connection");
         if (conn && *conn == "close") link_->close();
-        std::string_view b = piece->body();
-        if (b.empty()) {
-          reply.body = nlohmann::json::object();
-        } else {
-          try {
-            reply.body = nlohmann::json::parse(b);
-          } catch (const nlohmann::json::parse_error&) {
-            return {{IoStatus::error, name() + ": HTTP " + std::to_string(reply.http_status) +
-                                          " body is not JSON: " + std::string(b.substr(0, 200))},
-                    {},
-                    reply.http_status};
-          }
-        }
-        reply.status = Status::success();
-        return reply;
+        return {Status::success(), piece->head.status, std::string(piece->body())};
       }
       Chunk c = link_->read(deadline);
       if (!c.status) {
         link_->close();
         // A kept-alive connection the server closed before answering: reopen once.
         if (c.status.code == IoStatus::closed && attempt == 0 && splitter.buffered() == 0) break;
-        return {prefixed(name(), c.status), {}, 0};
+        return {prefixed(name(), c.status), 0, ""};
       }
       splitter.feed(c.bytes);
     }
   }
-  return {{IoStatus::error, name() + ": connection lost twice"}, {}, 0};
+  return {{IoStatus::error, name() + ": connection lost twice"}, 0, ""};
+}
+
+HttpJsonClient::HttpJsonClient(std::string label, const std::string& endpoint, std::string token)
+    : http_(std::move(label), endpoint), token_(std::move(token)) {}
+
+JsonReply HttpJsonClient::request(const std::string& method, const std::string& target,
+                                  const nlohmann::json& body, Deadline deadline) {
+  std::vector<std::string> headers = {"Content-Type: application/json"};
+  if (!token_.empty()) headers.push_back("Authorization: Bearer " + token_);
+  HttpReply r =
+      http_.request(method, target, headers, method == "GET" ? "" : body.dump(), deadline);
+  if (!r.status) return {r.status, {}, 0};
+  JsonReply reply;
+  reply.http_status = r.http_status;
+  if (r.body.empty()) {
+    reply.body = nlohmann::json::object();
+  } else {
+    try {
+      reply.body = nlohmann::json::parse(r.body);
+    } catch (const nlohmann::json::parse_error&) {
+      return {{IoStatus::error, name() + ": HTTP " + std::to_string(r.http_status) +
+                                    " body is not JSON: " + r.body.substr(0, 200)},
+              {},
+              r.http_status};
+    }
+  }
+  reply.status = Status::success();
+  return reply;
 }
 
 }  // namespace rig::link

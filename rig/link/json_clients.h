@@ -2,8 +2,10 @@
 // call has a deadline and can be aborted) and the pure HTTP framing of rig/protocol:
 //  - JsonLineClient: one JSON object per line, one reply line per request (vterm's control
 //    port, docs/vterm.md);
-//  - HttpJsonClient: HTTP/1.1 with JSON bodies, one request at a time on a kept-alive
-//    connection (vhost's admin endpoint, wallet gateways).
+//  - HttpClient: HTTP/1.1, one request at a time on a kept-alive connection, any body (network
+//    power switches); an answer whose body ends with the connection (HTTP/1.0 devices) is taken
+//    too;
+//  - HttpJsonClient: HttpClient with JSON bodies (vhost's admin endpoint, wallet gateways).
 // A dropped connection is reopened once per call. Errors name the endpoint:
 //   "vterm control 127.0.0.1:4000: tcp:127.0.0.1:4000: open failed: Connection refused"
 #pragma once
@@ -13,15 +15,16 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "rig/link/tcp.h"
 
 namespace rig::link {
 
 struct JsonReply {
-  Status status;          // transport outcome
-  nlohmann::json body;    // the decoded reply when status is ok
-  int http_status = 0;    // HTTP only
+  Status status;        // transport outcome
+  nlohmann::json body;  // the decoded reply when status is ok
+  int http_status = 0;  // HTTP only
 };
 
 // Splits "HOST:PORT" ("[::1]:80" too); throws std::invalid_argument on anything else.
@@ -44,6 +47,31 @@ class JsonLineClient {
   std::string pending_;  // bytes read past the last reply line
 };
 
+struct HttpReply {
+  Status status;        // transport outcome
+  int http_status = 0;  // when status is ok
+  std::string body;     // when status is ok
+};
+
+class HttpClient {
+ public:
+  // `label` prefixes errors ("power switch"); `endpoint` is HOST:PORT.
+  HttpClient(std::string label, const std::string& endpoint);
+  // Sends `method` `target` with `headers` (whole lines without CRLF: "Authorization: …") and
+  // `body` (Content-Length always sent), and returns the answer, whatever its status. A
+  // kept-alive connection the server closed is reopened once.
+  HttpReply request(const std::string& method, const std::string& target,
+                    const std::vector<std::string>& headers, const std::string& body,
+                    Deadline deadline);
+  void abort();
+  std::string name() const { return label_ + " " + endpoint_; }
+
+ private:
+  std::string label_, endpoint_;
+  std::mutex mu_;
+  std::unique_ptr<TcpLink> link_;
+};
+
 class HttpJsonClient {
  public:
   HttpJsonClient(std::string label, const std::string& endpoint, std::string token = "");
@@ -51,13 +79,12 @@ class HttpJsonClient {
   // body is ok at transport level (check http_status); a body that is not JSON is an error.
   JsonReply request(const std::string& method, const std::string& target,
                     const nlohmann::json& body, Deadline deadline);
-  void abort();
-  std::string name() const { return label_ + " " + endpoint_; }
+  void abort() { http_.abort(); }
+  std::string name() const { return http_.name(); }
 
  private:
-  std::string label_, endpoint_, token_;
-  std::mutex mu_;
-  std::unique_ptr<TcpLink> link_;
+  HttpClient http_;
+  std::string token_;
 };
 
 }  // namespace rig::link

@@ -141,4 +141,10 @@ class Splitter {
   std::deque<Piece> ready_;
 };
 
+// RFC 4648 base64 with padding ("user:pass" -> "dXNlcjpwYXNz"): Basic authentication.
+std::string base64(std::string_view bytes);
+// Percent-encodes every byte but RFC 3986's unreserved characters (A-Z a-z 0-9 - . _ ~), for a
+// query value: "Power1 On" -> "Power1%20On".
+std::string percent_encode(std::string_view text);
+
 }  // namespace rig::protocol::http

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "rig/bench/bench.h"
+#include "rig/fault/driver.h"
 #include "rig/scenario/registry.h"
 #include "rig/terminal/terminal.h"
 
@@ -387,12 +387,11 @@ std::string default_direction_for_mti(const std::string& mti) {
 
 std::set<std::string> needed_families(const Scenario& scenario) {
   std::set<std::string> out;
-  const auto& bench_families = bench::fault_families();
   for (const auto& step : scenario.steps) {
     const StepKind* kind = kinds().step(step.name);
     if (!kind) continue;
     for (const auto& family : kind->families(step)) {
-      if (bench_families.count(family)) out.insert(family);
+      if (fault::find_family(family)) out.insert(family);
     }
   }
   return out;
@@ -404,6 +403,17 @@ std::vector<terminal::Need> terminal_needs(const Step& step) {
   if (!step.expect.empty()) {
     if (const ExpectKind* check = kinds().expectation(step.expect)) {
       for (auto& need : check->needs(step)) out.push_back(std::move(need));
+    }
+  }
+  return out;
+}
+
+std::vector<FixtureNeed> fixture_needs(const Step& step) {
+  std::vector<FixtureNeed> out;
+  if (const StepKind* kind = kinds().step(step.name)) out = kind->fixture_needs(step);
+  if (!step.expect.empty()) {
+    if (const ExpectKind* check = kinds().expectation(step.expect)) {
+      for (auto& need : check->fixture_needs(step)) out.push_back(std::move(need));
     }
   }
   return out;

@@ -215,4 +215,9 @@ std::set<std::string> needed_families(const Scenario& scenario);
 // arms. A scenario with a need the driver lacks is skipped on that station.
 std::vector<terminal::Need> terminal_needs(const Step& step);
 
+// What `step` asks of the station's fixtures: its step kind's and, for an expect step, its
+// expectation kind's fixture_needs() (rig/scenario/registry.h). A scenario with a need the
+// station's fixture drivers do not serve is skipped on that station (rig/engine/plan.h).
+std::vector<FixtureNeed> fixture_needs(const Step& step);
+
 }  // namespace rig::scenario

@@ -1,5 +1,6 @@
 #include "rig/scenario/registry.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "rig/scenario/step_reader.h"
@@ -23,9 +24,25 @@ void StepKind::parse(StepReader& r, const YAML::Node&, const YAML::Node& value, 
   m.finish();
 }
 
-std::vector<std::string> StepKind::families(const Step&) const {
-  if (info_.family.empty()) return {};
-  return {info_.family};
+FixtureNeed need_of(const Step& step, std::string action, nlohmann::json params,
+                    std::string step_name) {
+  FixtureNeed n;
+  n.action = std::move(action);
+  n.params = std::move(params);
+  n.loc = step.loc;
+  n.step = step_name.empty() ? step.name : std::move(step_name);
+  return n;
+}
+
+std::vector<FixtureNeed> StepKind::fixture_needs(const Step&) const { return {}; }
+
+std::vector<std::string> StepKind::families(const Step& step) const {
+  std::vector<std::string> out;
+  for (const auto& n : fixture_needs(step)) {
+    std::string family = family_of(n.action);
+    if (std::find(out.begin(), out.end(), family) == out.end()) out.push_back(family);
+  }
+  return out;
 }
 
 std::vector<terminal::Need> StepKind::needs(const Step&) const { return {}; }
@@ -33,6 +50,8 @@ std::vector<terminal::Need> StepKind::needs(const Step&) const { return {}; }
 void ExpectKind::normalize(StepReader&, const YAML::Node&, Step&) const {}
 
 std::vector<terminal::Need> ExpectKind::needs(const Step&) const { return {}; }
+
+std::vector<FixtureNeed> ExpectKind::fixture_needs(const Step&) const { return {}; }
 
 namespace {
 

@@ -42,6 +42,10 @@ namespace rig::scenario {
 
 class StepReader;
 
+// A FixtureNeed of `step`: `action` with `params`, named after the step (or `step_name`).
+FixtureNeed need_of(const Step& step, std::string action,
+                    nlohmann::json params = nlohmann::json::object(), std::string step_name = "");
+
 class StepKind {
  public:
   explicit StepKind(StepInfo info) : info_(std::move(info)) {}
@@ -63,8 +67,12 @@ class StepKind {
   virtual void parse(StepReader& r, const YAML::Node& item, const YAML::Node& value,
                      Step& step) const;
 
-  // Bench fixture families it drives ("card", "scanner", …); default: info().family if any.
-  virtual std::vector<std::string> families(const Step& step) const;
+  // What it asks of the station's fixtures, in the order it asks (rig/fault/driver.h serves
+  // them; rig/engine/plan.h decides from them which station can run a scenario); run() performs
+  // its fixture actions from this list. Default: nothing.
+  virtual std::vector<FixtureNeed> fixture_needs(const Step& step) const;
+  // The bench fixture families of fixture_needs() ("card", "scanner", …).
+  std::vector<std::string> families(const Step& step) const;
   // What it needs from the station's terminal driver; default: nothing.
   virtual std::vector<terminal::Need> needs(const Step& step) const;
 
@@ -92,6 +100,9 @@ class ExpectKind {
   virtual void normalize(StepReader& r, const YAML::Node& at, Step& step) const;
   // What it needs from the station's terminal driver; default: nothing (host, wallet, ledger).
   virtual std::vector<terminal::Need> needs(const Step& step) const;
+  // What it reads from the station's fixtures (the proxy's messages, vhost's ledger); default:
+  // nothing.
+  virtual std::vector<FixtureNeed> fixture_needs(const Step& step) const;
   // Judges it, waiting through `ctx` up to the step's `within`: "" when it held, else the
   // failure text ("file:line:col: expected … within …ms; saw …"). Throws
   // engine::InfrastructureError when what it reads cannot be reached.

@@ -29,4 +29,10 @@ bool Scenario::has_tag(const std::string& tag) const {
   return std::find(tags.begin(), tags.end(), tag) != tags.end();
 }
 
+std::string family_of(const std::string& action) {
+  std::string prefix = action.substr(0, action.find('.'));
+  if (prefix == "host" || prefix == "wallet") return "acquirer";
+  return prefix;
+}
+
 }  // namespace rig::scenario

@@ -78,6 +78,28 @@ struct Step {
   std::string since = "transaction";
 };
 
+// What one step asks of a station's fixtures (rig/fault/driver.h serves it): a fixture action
+// ("card.swipe", "scanner.present"), a catalogue fault ("network.down") or an observation a
+// check reads ("network.observe", "acquirer.ledger"). Declared by the step and expectation kinds
+// (rig/scenario/registry.h fixture_needs), performed by the engine from the same declaration.
+struct FixtureNeed {
+  std::string action;
+  nlohmann::json params = nlohmann::json::object();  // the step's arguments for it
+  // A message trigger (host_message, wallet_message) the fixture must watch itself; other
+  // triggers are watched by the engine.
+  Trigger::Kind trigger = Trigger::Kind::now;
+  SourceLoc loc;     // the step
+  std::string step;  // the step's name ("card", "sale", "expect ledger")
+  // card.remove only: the card action of an earlier step that put the card in ("card.tap"),
+  // "" when none did. Filled by rig/engine/plan.h scenario_needs(): the drivers configured per
+  // action take the card out with the `clear` of that action.
+  std::string inserted_by;
+};
+
+// The fault family of an action, fault or observation: "network.down" -> "network",
+// "host.decline"/"wallet.userpaying" -> "acquirer", "keypad.press" -> "keypad".
+std::string family_of(const std::string& action);
+
 struct Scenario {
   std::string file;  // as given to the loader
   std::string name;

@@ -12,13 +12,6 @@ namespace {
 
 using scenario::FaultInfo;
 
-// The bench family a fault needs; "" for the terminal driver's own (`ecr`).
-std::vector<std::string> family_of(const std::string& fault) {
-  const FaultInfo* f = scenario::find_fault(fault);
-  if (!f || f->family == "ecr") return {};
-  return {f->family};
-}
-
 class FaultStep : public scenario::StepKind {
  public:
   FaultStep()
@@ -116,8 +109,15 @@ class FaultStep : public scenario::StepKind {
     r.arm(name);
   }
 
-  std::vector<std::string> families(const scenario::Step& step) const override {
-    return family_of(step.args.value("fault", ""));
+  // The fault, armed on the fixture of its family (ecr faults are the terminal driver's).
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    const FaultInfo* f = scenario::find_fault(step.args.value("fault", ""));
+    if (!f || f->family == "ecr") return {};
+    json params = step.args;
+    params.erase("fault");
+    scenario::FixtureNeed n = scenario::need_of(step, f->name, params);
+    n.trigger = step.when.kind;
+    return {n};
   }
 
   std::vector<terminal::Need> needs(const scenario::Step& step) const override {
@@ -163,8 +163,10 @@ class ClearStep : public scenario::StepKind {
     step.args["fault"] = fault;
   }
 
-  std::vector<std::string> families(const scenario::Step& step) const override {
-    return family_of(step.args.value("fault", "all"));
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    const FaultInfo* f = scenario::find_fault(step.args.value("fault", "all"));
+    if (!f || f->family == "ecr") return {};
+    return {scenario::need_of(step, f->name)};
   }
 
   void run(engine::StepContext& ctx, const scenario::Step& step,

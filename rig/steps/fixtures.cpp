@@ -65,19 +65,20 @@ class CardStep : public scenario::StepKind {
     }
   }
 
-  void run(engine::StepContext& ctx, const scenario::Step& step,
-           report::StepResult& sr) const override {
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
     const json& a = step.args;
     const std::string how = a.value("action", "insert");
-    if (how == "remove") {
-      ctx.fixtures.act("card.remove", json::object());
-      sr.summary = "card remove";
-      return;
-    }
+    if (how == "remove") return {scenario::need_of(step, "card.remove")};
     json params = {{"card", a.value("card", "")}, {"damage", a.value("damage", "none")}};
     if (a.contains("failures")) params["failures"] = a["failures"];
-    ctx.fixtures.act("card." + how, params);
-    sr.summary = "card " + how + " " + a.value("card", "");
+    return {scenario::need_of(step, "card." + how, params)};
+  }
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    act(ctx, *this, step);
+    const std::string how = step.args.value("action", "insert");
+    sr.summary = how == "remove" ? "card remove" : "card " + how + " " + step.args.value("card", "");
   }
 };
 
@@ -96,9 +97,13 @@ class ScanStep : public scenario::StepKind {
              MakeParam("seed", ValueType::integer, "seed of the image damage")
                  .range(0, scenario::kMaxSeed)})) {}
 
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    return {scenario::need_of(step, "scanner.present", step.args)};
+  }
+
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
-    ctx.fixtures.act("scanner.present", step.args);
+    act(ctx, *this, step);
     sr.summary = "scan";
   }
 };
@@ -120,12 +125,15 @@ class WordStep : public scenario::StepKind {
     if (r.yaml().read_choice(value, words_, name() + " " + key_, v)) step.args[key_] = v;
   }
 
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    auto [action, params] = action_of_(step.args.value(key_, words_.front()));
+    return {scenario::need_of(step, action, params)};
+  }
+
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
-    const std::string word = step.args.value(key_, words_.front());
-    auto [action, params] = action_of_(word);
-    ctx.fixtures.act(action, params);
-    sr.summary = name() + " " + word;
+    act(ctx, *this, step);
+    sr.summary = name() + " " + step.args.value(key_, words_.front());
   }
 
  private:
@@ -173,8 +181,7 @@ class KeysStep : public scenario::StepKind {
     step.args["keys"] = keys;
   }
 
-  void run(engine::StepContext& ctx, const scenario::Step& step,
-           report::StepResult& sr) const override {
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
     // A password from the profile arrives resolved as one item of digits: one key each.
     json keys = json::array();
     for (const auto& k : step.args.value("keys", json::array())) {
@@ -187,12 +194,21 @@ class KeysStep : public scenario::StepKind {
       }
       for (char c : key) keys.push_back(std::string(1, c));
     }
-    ctx.fixtures.act("keypad.press", {{"keys", keys}});
+    return {scenario::need_of(step, "keypad.press", {{"keys", keys}})};
+  }
+
+  void run(engine::StepContext& ctx, const scenario::Step& step,
+           report::StepResult& sr) const override {
+    act(ctx, *this, step);
     sr.summary = "keys";
   }
 };
 
 }  // namespace
+
+void act(engine::StepContext& ctx, const scenario::StepKind& kind, const scenario::Step& step) {
+  for (const auto& need : kind.fixture_needs(step)) ctx.fixtures.act(need.action, need.params);
+}
 
 void add_fixture_steps(scenario::KindRegistry& r) {
   r.add<CardStep>();

@@ -32,4 +32,8 @@ inline StepInfo step_info(std::string name, std::string family, std::string form
   return info;
 }
 
+// Performs the fixture actions `kind` declares for `step` (StepKind::fixture_needs), in order:
+// what rig validate checked is what the step does.
+void act(engine::StepContext& ctx, const scenario::StepKind& kind, const scenario::Step& step);
+
 }  // namespace rig::steps

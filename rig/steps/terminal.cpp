@@ -98,10 +98,22 @@ class SaleStep : public CommandStep {
       r.error(value["code"], "'code' is for method qr");
   }
 
-  std::vector<std::string> families(const scenario::Step& step) const override {
-    std::vector<std::string> out;
-    if (step.args.contains("card")) out.push_back("card");
-    if (step.args.contains("code")) out.push_back("scanner");
+  // The card the cardholder presents, or the code shown to the scanner.
+  std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
+    const json& a = step.args;
+    std::vector<scenario::FixtureNeed> out;
+    if (a.contains("card")) {
+      json params = {{"card", a.value("card", "")}};
+      if (a.contains("damage")) params["damage"] = a["damage"];
+      out.push_back(scenario::need_of(step, "card.insert", params));
+    }
+    if (a.contains("code")) {
+      json params = {{"code", a.value("code", "")}};
+      for (const char* k : {"dirt", "blur"}) {
+        if (a.contains(k)) params[k] = a[k];
+      }
+      out.push_back(scenario::need_of(step, "scanner.present", params));
+    }
     return out;
   }
 
@@ -111,15 +123,14 @@ class SaleStep : public CommandStep {
     Command c = money_command(ctx, CommandKind::sale, a);
     sr.summary = "sale " + c.amount + " " + c.method;
     send(ctx, c, false);
+    act(ctx, *this, step);
     if (a.contains("card")) {
       const std::string card = a.value("card", "");
-      ctx.fixtures.act("card.insert", {{"card", card}});
       if (ctx.options.cards && ctx.options.cards->count(card)) {
         ctx.fixtures.answer_pins({ctx.options.cards->at(card).pin}, ctx.terminal.transaction());
       }
       sr.summary += " card " + card;
     }
-    if (a.contains("code")) ctx.fixtures.act("scanner.present", {{"code", a.value("code", "")}});
   }
 };
 

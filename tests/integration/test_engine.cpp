@@ -19,46 +19,17 @@
 #include <thread>
 
 #include "rig/process/supervisor.h"
+#include "rig_run_test.h"
 
 namespace {
 
-namespace fs = std::filesystem;
-using nlohmann::json;
+using namespace rig_run_test;
 
-const std::string kRig = POSRIG_BUILD_DIR "/rig";
 const std::string kData = POSRIG_SOURCE_DIR "/tests/integration/data/engine";
-const std::string kBench = POSRIG_SOURCE_DIR "/fixtures/benches/virtual.yaml";
+const std::string kBench = kVirtualBench;
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class EngineTest : public ::testing::Test {
+class EngineTest : public RigRunTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("posrig-engine-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // Runs rig with `args`; returns the exit code and fills `output` (stdout + stderr).
-  int rig(const std::string& args, std::string* output = nullptr) {
-    std::string cmd = kRig + " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-    int status = ::pclose(p);
-    if (output) *output = out;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
   // Runs `first` then `second` from the engine data folder on one station (--jobs 1), so that
   // the second runs where the first left the station; returns rig's exit code.
   int run_one_after_another(const std::string& first, const std::string& second,
@@ -68,33 +39,14 @@ class EngineTest : public ::testing::Test {
                output);
   }
 
-  json results() { return json::parse(read_file(dir_ / "out" / "results.json")); }
-
-  static const json& scenario(const json& r, const std::string& id) {
-    for (const auto& s : r["scenarios"]) {
-      if (s["id"] == id) return s;
-    }
-    throw std::runtime_error("no scenario " + id);
-  }
-
   // A copy of the virtual bench with `from` replaced by `to` (cards folder made absolute).
   std::string bench_variant(const std::string& from, const std::string& to) {
-    std::string text = read_file(kBench);
-    text = std::regex_replace(text, std::regex("cards: \\.\\./cards"),
-                              "cards: " POSRIG_SOURCE_DIR "/fixtures/cards");
-    text = std::regex_replace(text, std::regex("profile: \\.\\./profiles/"),
-                              "profile: " POSRIG_SOURCE_DIR "/fixtures/profiles/");
+    std::string text = bench_text();
     auto at = text.find(from);
     EXPECT_NE(at, std::string::npos) << from;
     if (at != std::string::npos) text.replace(at, from.size(), to);
-    fs::path p = dir_ / "bench.yaml";
-    std::ofstream(p) << text;
-    return p.string();
+    return write_bench(text);
   }
-
-  std::string out() const { return (dir_ / "out").string(); }
-
-  fs::path dir_;
 };
 
 TEST_F(EngineTest, PassingScenario) {

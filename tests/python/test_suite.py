@@ -173,3 +173,29 @@ def test_bad_scenario_file_is_a_config_error_like_rig_validate(tmp_path, bench_f
 def test_bench_vars_must_exist(bench_file):
     with pytest.raises(posrig.ConfigError, match="has no variable 'colour'"):
         posrig.Bench.load(bench_file, vars={"colour": "red"})
+
+
+def test_run_skips_what_the_bench_cannot_serve_like_the_cli(tmp_path, scenario_dir, bench_file,
+                                                            rig_command):
+    # The virtual bench without a keypad: card sales need one for the cardholder's PIN.
+    fixtures = Path(bench_file).resolve().parent.parent
+    text = (Path(bench_file).read_text()
+            .replace("cards: ../cards", f"cards: {fixtures / 'cards'}")
+            .replace("profile: ../profiles/", f"profile: {fixtures / 'profiles'}/"))
+    bench = tmp_path / "no-keypad.yaml"
+    bench.write_text(text.replace("    keypad: {driver: vterm}\n", ""))
+    result = posrig.run([scenario_dir / "card" / "approved.yaml"], bench=bench)
+    (only,) = result.scenarios
+    assert only.status == "skipped"
+    assert only.message == ("bench lacks fixture family keypad (sale (the cardholder's PIN) at "
+                            f"{scenario_dir / 'card' / 'approved.yaml'}:5:5)")
+    assert result.exit_code() == 0
+    cli = subprocess.run([str(rig_command), "run", str(scenario_dir / "card" / "approved.yaml"),
+                          "--bench", str(bench), "--out", str(tmp_path / "cli")],
+                         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    cli_doc = json.loads((tmp_path / "cli" / "results.json").read_text())
+    assert cli_doc["scenarios"][0]["message"] == only.message
+    with pytest.raises(posrig.ConfigError, match="needs keypad.press: bench lacks fixture family "
+                                                 "keypad; skipped on bench 'virtual'"):
+        posrig.run([scenario_dir / "card" / "approved.yaml"], bench=bench, strict_bench=True)

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "bench_test_util.h"
 #include "rig/bench/bench.h"
 #include "rig/bench/config_error.h"
 #include "rig/bench/variables.h"
@@ -12,19 +13,7 @@
 namespace {
 
 std::vector<std::string> issues_of(const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() / ("posrig-bench-" + std::to_string(::getpid()) + ".yaml");
-  std::ofstream(path) << text;
-  std::vector<std::string> out;
-  try {
-    rig::bench::load_bench(path.string());
-  } catch (const rig::ConfigError& e) {
-    for (const auto& i : e.issues()) {
-      std::string s = i.to_string();
-      out.push_back(s.substr(s.find(".yaml:") + 6));  // drop the temp path
-    }
-  }
-  std::filesystem::remove(path);
-  return out;
+  return rig::bench::bench_load_issues(text);
 }
 
 TEST(BenchLoad, VirtualBench) {
@@ -131,11 +120,11 @@ TEST(BenchLoad, ReportsEveryMistake) {
       "3:7: binding to '0.0.0.0' (beyond loopback) needs a token",
       "6:37: attempts must be 1 to 10",
       "6:61: supervisor_password: expected 4 to 12 digits (keypad keys)",
-      "7:23: unknown driver 'wifi' (known: proxy, command, relay, manual)",
+      "7:23: unknown driver 'wifi' (known: proxy, relay, usbrelay, http-power, command, manual)",
       "8:12: missing key 'link' in power of station 'a'",
-      "8:37: relay channel must be 1 to 8, got '9'",
-      "9:5: unknown key 'colour' in station 1 (known: name, terminal, host, acquirer, card, "
-      "keypad, network, power, printer, scanner)",
+      "8:37: channel must be 1 to 8, got 9",
+      "9:5: unknown key 'colour' in station 1 (known: name, terminal, host, network, scanner, "
+      "card, keypad, printer, power, acquirer)",
       "10:11: station name 'a' is used twice",
   };
   EXPECT_EQ(issues, want);

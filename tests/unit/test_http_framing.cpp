@@ -280,3 +280,17 @@ TEST(HttpSplitter, AnyChunkingKeepsEveryByteInOrder) {
     EXPECT_EQ(pieces[4].reason, "Transfer-Encoding is not supported");
   }
 }
+
+TEST(HttpText, Base64AndPercentEncoding) {
+  // RFC 4648's test vectors, and Basic authentication's example (RFC 7617).
+  EXPECT_EQ(http::base64(""), "");
+  EXPECT_EQ(http::base64("f"), "Zg==");
+  EXPECT_EQ(http::base64("fo"), "Zm8=");
+  EXPECT_EQ(http::base64("foo"), "Zm9v");
+  EXPECT_EQ(http::base64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(http::base64("Aladdin:open sesame"), "QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  EXPECT_EQ(http::base64(std::string("\xff\x00\x80", 3)), "/wCA");
+  EXPECT_EQ(http::percent_encode("Power1 On"), "Power1%20On");
+  EXPECT_EQ(http::percent_encode("a&b=c/d~e.f_g-h"), "a%26b%3Dc%2Fd~e.f_g-h");
+  EXPECT_EQ(http::percent_encode("\xc3\xa9"), "%C3%A9");
+}
