@@ -231,6 +231,11 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
         sr.ok = false;
         sr.message = e.what();
         error = interrupted() ? "interrupted" : e.what();
+        // A station taken out meanwhile (a flooding terminal) is the reason, not its effect.
+        std::string trouble = station.trouble();
+        if (!interrupted() && !trouble.empty() && error.find(trouble) == std::string::npos) {
+          error = "station " + station.name() + ": " + trouble + " (" + error + ")";
+        }
       }
       res.steps.push_back(sr);
       if (!error.empty()) break;

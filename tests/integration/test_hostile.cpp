@@ -1,0 +1,136 @@
+// `rig run` against a hostile terminal (tests/integration/data/hostile/hostile_terminal.py, a
+// real process on a real pty): a terminal that floods its ECR link with stray ACKs, random
+// bytes or valid frames is an infrastructure error for its station within seconds, with the
+// rig's memory and its reports bounded (docs/reliability.md).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+const std::string kRig = POSRIG_BUILD_DIR "/rig";
+const std::string kData = POSRIG_SOURCE_DIR "/tests/integration/data/hostile";
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// One `rig run` of the hostile bench, its output in `dir`/rig.log.
+class HostileRun {
+ public:
+  HostileRun(const fs::path& dir, const std::vector<std::string>& vars) : dir_(dir) {
+    std::vector<std::string> args = {kRig,
+                                     "run",
+                                     kData + "/wait-result.yaml",
+                                     "--bench",
+                                     kData + "/hostile.yaml",
+                                     "--out",
+                                     (dir / "out").string()};
+    for (const auto& v : vars) {
+      args.push_back("--var");
+      args.push_back(v);
+    }
+    started_ = Clock::now();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::FILE* f = std::freopen((dir / "rig.log").c_str(), "w", stdout);
+      (void)f;
+      ::dup2(STDOUT_FILENO, STDERR_FILENO);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  // Waits for the end; the exit code (128 + signal when killed).
+  int wait() {
+    int status = 0;
+    rusage usage{};
+    ::wait4(pid_, &status, 0, &usage);
+    took_ = Clock::now() - started_;
+    peak_rss_kb_ = usage.ru_maxrss;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  bool log_has(const std::string& text) const {
+    return slurp(dir_ / "rig.log").find(text) != std::string::npos;
+  }
+  pid_t pid() const { return pid_; }
+  double seconds() const { return std::chrono::duration<double>(took_).count(); }
+  long peak_rss_mb() const { return peak_rss_kb_ / 1024; }
+  std::string log() const { return slurp(dir_ / "rig.log"); }
+
+ private:
+  fs::path dir_;
+  pid_t pid_ = -1;
+  Clock::time_point started_;
+  Clock::duration took_{};
+  long peak_rss_kb_ = 0;
+};
+
+class HostileTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    for (char& c : name) c = c == '/' ? '-' : c;
+    dir_ = fs::temp_directory_path() / ("posrig-hostile-" + std::to_string(::getpid()) + name);
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+};
+
+TEST_P(HostileTest, AFloodingTerminalIsAnInfrastructureErrorWithinSeconds) {
+  HostileRun run(dir_, {"flood=" + GetParam()});
+  const int rc = run.wait();
+  const std::string log = run.log();
+  EXPECT_EQ(rc, 3) << log;
+  // The scenario waits 60 s for a result: the flood ends it long before.
+  EXPECT_LT(run.seconds(), 20.0) << log;
+  EXPECT_LT(run.peak_rss_mb(), 100) << log;
+  const fs::path results = dir_ / "out" / "results.json";
+  ASSERT_TRUE(fs::exists(results)) << log;
+  EXPECT_LT(fs::file_size(results), 4u << 20);
+  json r = json::parse(slurp(results));
+  ASSERT_EQ(r["scenarios"].size(), 1u);
+  const json& sc = r["scenarios"][0];
+  EXPECT_EQ(sc["status"], "error");
+  const std::string message = sc["message"];
+  EXPECT_NE(message.find("station lane1: the terminal floods its link ("), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("the station leaves the run"), std::string::npos) << message;
+  // What the timeline did not keep is counted in a note.
+  int caps = 0;
+  for (const auto& e : sc["timeline"]) {
+    if (e["kind"] == "note" && e["fields"].contains("dropped")) {
+      ++caps;
+      EXPECT_EQ(e["fields"]["text"].get<std::string>().rfind("timeline cap: ", 0), 0u);
+      EXPECT_GT(e["fields"]["dropped"]["entries"].get<long>(), 0);
+    }
+  }
+  EXPECT_GT(caps, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Floods, HostileTest, ::testing::Values("acks", "random", "frames"));
+
+}  // namespace
