@@ -255,7 +255,10 @@ void Controller::down() {
 
 void Controller::interrupt() {
   interrupted_ = true;
-  for (auto& s : stations_) s->timeline()->interrupt();
+  for (auto& s : stations_) {
+    s->timeline()->interrupt();
+    s->abort_calls();
+  }
 }
 
 namespace {

@@ -263,7 +263,9 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
   std::string revert_error = session ? session->restore() : "";
   if (!error.empty()) {
     res.status = report::Status::error;
-    res.message = error == "interrupted" ? "interrupted (SIGINT/SIGTERM); faults reverted" : error;
+    res.message = error != "interrupted"  ? error
+                  : revert_error.empty() ? "interrupted (SIGINT/SIGTERM); faults reverted"
+                                         : "interrupted (SIGINT/SIGTERM); " + revert_error;
   } else if (failed) {
     res.status = report::Status::fail;
   } else if (!revert_error.empty()) {

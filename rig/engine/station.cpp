@@ -271,6 +271,11 @@ fault::FixtureDriver* Station::fixture_for(const std::string& action, std::strin
   return it->second.get();
 }
 
+void Station::abort_calls() {
+  for (auto& [family, f] : fixtures_) f->abort();
+  if (admin_) admin_->abort();
+}
+
 std::vector<fault::FixtureDriver*> Station::fixtures() {
   std::vector<fault::FixtureDriver*> out;
   for (auto& [family, f] : fixtures_) out.push_back(f.get());

@@ -73,6 +73,9 @@ class Station {
   fault::FixtureDriver* fixture_for(const std::string& action, std::string* why);
   // Every fixture, for restore().
   std::vector<fault::FixtureDriver*> fixtures();
+  // Ctrl-C: ends the fixture and admin calls in progress (a control port that hangs) at once;
+  // later calls (revert, restore) work. Thread-safe.
+  void abort_calls();
   // vhost's admin endpoint (ledger checks), or nullptr when the bench has none.
   link::HttpJsonClient* admin() { return admin_.get(); }
 

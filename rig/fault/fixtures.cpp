@@ -50,6 +50,7 @@ class VtermFixture : public FixtureDriver {
   bool supports(const std::string& action) const override {
     return family_supports(family_, action);
   }
+  void abort() override { client_.abort(); }
 
   Outcome act(const std::string& action, const json& params, const scenario::Trigger*,
               std::chrono::milliseconds, Deadline deadline) override {
@@ -146,6 +147,7 @@ class VhostFixture : public FixtureDriver {
   bool supports(const std::string& action) const override {
     return family_supports("acquirer", action);
   }
+  void abort() override { client_.abort(); }
 
   Outcome act(const std::string& action, const json& params, const scenario::Trigger*,
               std::chrono::milliseconds, Deadline deadline) override {

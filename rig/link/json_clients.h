@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,8 @@ class JsonLineClient {
   // Sends `request` as one line and returns the next line, decoded. A reply that is not JSON
   // is an error status naming it.
   JsonReply call(const nlohmann::json& request, Deadline deadline);
+  // Ends a call in progress in another thread (it returns `aborted`); without one, nothing
+  // happens: the next call works.
   void abort();
   std::string name() const { return label_ + " " + endpoint_; }
 
@@ -41,6 +44,8 @@ class JsonLineClient {
   std::string label_, endpoint_;
   std::mutex mu_;
   std::unique_ptr<TcpLink> link_;
+  std::atomic<TcpLink*> busy_link_{nullptr};  // link_ while a call uses it
+  std::atomic<bool> abort_requested_{false};
   std::string pending_;  // bytes read past the last reply line
 };
 
@@ -51,6 +56,7 @@ class HttpJsonClient {
   // body is ok at transport level (check http_status); a body that is not JSON is an error.
   JsonReply request(const std::string& method, const std::string& target,
                     const nlohmann::json& body, Deadline deadline);
+  // As JsonLineClient::abort().
   void abort();
   std::string name() const { return label_ + " " + endpoint_; }
 
@@ -58,6 +64,8 @@ class HttpJsonClient {
   std::string label_, endpoint_, token_;
   std::mutex mu_;
   std::unique_ptr<TcpLink> link_;
+  std::atomic<TcpLink*> busy_link_{nullptr};  // link_ while a request uses it
+  std::atomic<bool> abort_requested_{false};
 };
 
 }  // namespace rig::link

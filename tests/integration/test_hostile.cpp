@@ -1,7 +1,8 @@
 // `rig run` against a hostile terminal (tests/integration/data/hostile/hostile_terminal.py, a
 // real process on a real pty): a terminal that floods its ECR link with stray ACKs, random
 // bytes or valid frames is an infrastructure error for its station within seconds, with the
-// rig's memory and its reports bounded (docs/reliability.md).
+// rig's memory and its reports bounded (docs/reliability.md); Ctrl-C ends a run within 2 s
+// while the terminal's control port hangs.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -132,5 +133,36 @@ TEST_P(HostileTest, AFloodingTerminalIsAnInfrastructureErrorWithinSeconds) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Floods, HostileTest, ::testing::Values("acks", "random", "frames"));
+
+class InterruptTest : public HostileTest {};
+
+TEST_F(InterruptTest, CtrlCEndsTheRunWithinTwoSecondsWhileAControlPortHangs) {
+  // The scenario's first step asks the terminal's control port for paper out: it never answers.
+  HostileRun run(dir_, {"control_mode=hang", "flood=none"});
+  const auto until = Clock::now() + std::chrono::seconds(30);
+  while (!run.log_has("station lane1 up") && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(run.log_has("station lane1 up")) << run.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // in the hanging call now
+  const auto sent = Clock::now();
+  ::kill(run.pid(), SIGINT);
+  const int rc = run.wait();
+  const double took = std::chrono::duration<double>(Clock::now() - sent).count();
+  const std::string log = run.log();
+  EXPECT_EQ(rc, 130) << log;
+  EXPECT_LT(took, 2.0) << log;
+  json r = json::parse(slurp(dir_ / "out" / "results.json"));
+  EXPECT_TRUE(r["interrupted"].get<bool>());
+  const json& sc = r["scenarios"][0];
+  EXPECT_EQ(sc["status"], "error");
+  // The revert was tried, and its failure (the port still hangs) is said.
+  const std::string message = sc["message"];
+  EXPECT_EQ(message.rfind("interrupted (SIGINT/SIGTERM); could not put the station back: vterm "
+                          "control 127.0.0.1:",
+                          0),
+            0u)
+      << message;
+}
 
 }  // namespace
