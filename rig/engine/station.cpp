@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <regex>
 
+#include "rig/protocol/redact.h"
+
 namespace rig::engine {
 
 using nlohmann::json;
@@ -107,7 +109,7 @@ std::string Station::trouble() const {
     auto status = simulator_->exit_status();
     std::string why = simulator_->name() + " " + (status ? status->describe() : "ended");
     auto lines = simulator_->lines();
-    if (!lines.empty()) why += "; last output: " + lines.back().text;
+    if (!lines.empty()) why += "; last output: " + protocol::redact(lines.back().text);
     return why;
   }
   return "";

@@ -1,5 +1,7 @@
 #include "rig/engine/timeline.h"
 
+#include "rig/protocol/redact.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -39,6 +41,22 @@ std::size_t approx_size(const nlohmann::json& j) {
     }
     default:
       return kNode;
+  }
+}
+
+// What the terminal itself said on its ECR link (a full PAN there is the terminal's defect).
+bool from_terminal(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::ecr_in:
+    case EntryKind::result:
+    case EntryKind::event:
+    case EntryKind::prompt:
+    case EntryKind::display:
+    case EntryKind::receipt:
+    case EntryKind::status:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -111,6 +129,12 @@ std::size_t Timeline::add(EntryKind kind, nlohmann::json fields) {
 }
 
 std::size_t Timeline::add_at(Clock::time_point at, EntryKind kind, nlohmann::json fields) {
+  // Card data and secrets never reach what the timeline keeps (docs/reliability.md).
+  protocol::Redacted found;
+  protocol::redact(fields, &found);
+  if ((found.pans > 0 || found.tracks > 0) && from_terminal(kind) && fields.is_object()) {
+    fields["rig_masked"] = {{"pans", found.pans}, {"tracks", found.tracks}};
+  }
   Entry copy;
   std::vector<std::function<void(const Entry&)>> observers;
   {

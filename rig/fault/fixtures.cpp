@@ -11,6 +11,7 @@
 #include "rig/fault/fixture.h"
 #include "rig/fault/relay.h"
 #include "rig/link/json_clients.h"
+#include "rig/protocol/redact.h"
 #include "rig/process/supervisor.h"
 
 namespace rig::fault {
@@ -118,7 +119,10 @@ class VtermFixture : public FixtureDriver {
   Outcome call(const json& request, Deadline deadline) {
     rig::link::JsonReply reply = client_.call(request, deadline);
     if (!reply.status) return Outcome::failure(reply.status.message);
-    record_("fixture", {{"driver", "vterm"}, {"request", request}, {"reply", reply.body}});
+    // PIN digits and passwords are never recorded (docs/reliability.md).
+    json shown = request;
+    if (shown.contains("keys")) shown["keys"] = protocol::mask_keys(shown["keys"]);
+    record_("fixture", {{"driver", "vterm"}, {"request", shown}, {"reply", reply.body}});
     if (!reply.body.value("ok", false)) {
       return Outcome::failure(client_.name() + ": " + request.value("cmd", "?") + ": " +
                               reply.body.value("error", std::string("refused")));

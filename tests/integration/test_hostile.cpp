@@ -2,7 +2,8 @@
 // real process on a real pty): a terminal that floods its ECR link with stray ACKs, random
 // bytes or valid frames is an infrastructure error for its station within seconds, with the
 // rig's memory and its reports bounded (docs/reliability.md); Ctrl-C ends a run within 2 s
-// while the terminal's control port hangs.
+// while the terminal's control port hangs; a terminal that sends a full PAN fails its scenario
+// and no card data or secret reaches a file.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -35,21 +36,11 @@ std::string slurp(const fs::path& p) {
   return s.str();
 }
 
-// One `rig run` of the hostile bench, its output in `dir`/rig.log.
-class HostileRun {
+// One `rig run` (`args` after "run"), its output in `dir`/rig.log.
+class RigRun {
  public:
-  HostileRun(const fs::path& dir, const std::vector<std::string>& vars) : dir_(dir) {
-    std::vector<std::string> args = {kRig,
-                                     "run",
-                                     kData + "/wait-result.yaml",
-                                     "--bench",
-                                     kData + "/hostile.yaml",
-                                     "--out",
-                                     (dir / "out").string()};
-    for (const auto& v : vars) {
-      args.push_back("--var");
-      args.push_back(v);
-    }
+  RigRun(const fs::path& dir, std::vector<std::string> args) : dir_(dir) {
+    args.insert(args.begin(), {kRig, "run"});
     started_ = Clock::now();
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -88,6 +79,17 @@ class HostileRun {
   long peak_rss_kb_ = 0;
 };
 
+// A run of the hostile bench's one scenario with `vars` (--var NAME=VALUE each).
+RigRun hostile_run(const fs::path& dir, const std::vector<std::string>& vars) {
+  std::vector<std::string> args = {kData + "/wait-result.yaml", "--bench", kData + "/hostile.yaml",
+                                   "--out", (dir / "out").string()};
+  for (const auto& v : vars) {
+    args.push_back("--var");
+    args.push_back(v);
+  }
+  return RigRun(dir, args);
+}
+
 class HostileTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -102,7 +104,7 @@ class HostileTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(HostileTest, AFloodingTerminalIsAnInfrastructureErrorWithinSeconds) {
-  HostileRun run(dir_, {"flood=" + GetParam()});
+  RigRun run = hostile_run(dir_, {"flood=" + GetParam()});
   const int rc = run.wait();
   const std::string log = run.log();
   EXPECT_EQ(rc, 3) << log;
@@ -138,7 +140,7 @@ class InterruptTest : public HostileTest {};
 
 TEST_F(InterruptTest, CtrlCEndsTheRunWithinTwoSecondsWhileAControlPortHangs) {
   // The scenario's first step asks the terminal's control port for paper out: it never answers.
-  HostileRun run(dir_, {"control_mode=hang", "flood=none"});
+  RigRun run = hostile_run(dir_, {"control_mode=hang", "flood=none"});
   const auto until = Clock::now() + std::chrono::seconds(30);
   while (!run.log_has("station lane1 up") && Clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -163,6 +165,55 @@ TEST_F(InterruptTest, CtrlCEndsTheRunWithinTwoSecondsWhileAControlPortHangs) {
                           0),
             0u)
       << message;
+}
+
+class SecretsTest : public HostileTest {};
+
+// A terminal that sends the full PAN in its RESULT (vterm --bug full-pan-in-result): the
+// evidence check fails the scenario, and neither that PAN, nor the PIN typed, nor the wallet
+// payment code reaches any file of the report folder.
+TEST_F(SecretsTest, AFullPanFailsTheScenarioAndNoSecretReachesAFile) {
+  const std::string bench = POSRIG_SOURCE_DIR "/fixtures/benches/virtual.yaml";
+  RigRun run(dir_, {POSRIG_SOURCE_DIR "/scenarios/card/pan-masked.yaml",
+                    POSRIG_SOURCE_DIR "/scenarios/qr/userpaying-query.yaml", "--bench", bench,
+                    "--out", (dir_ / "out").string(), "--var", "bugs=full-pan-in-result"});
+  const int rc = run.wait();
+  const std::string log = run.log();
+  EXPECT_EQ(rc, 1) << log;
+  json r = json::parse(slurp(dir_ / "out" / "results.json"));
+  bool caught = false, keys_seen = false;
+  for (const auto& sc : r["scenarios"]) {
+    if (sc["id"] == "card/pan-masked") {
+      EXPECT_EQ(sc["status"], "fail");
+      const std::string message = sc["message"];
+      caught = message.find("the terminal sent a full PAN or track data on its ECR link") !=
+               std::string::npos;
+      EXPECT_TRUE(caught) << message;
+      EXPECT_NE(message.find("476173******0010"), std::string::npos) << message;
+    } else {
+      EXPECT_EQ(sc["status"], "pass") << sc["message"];  // QR: no card, nothing to leak
+    }
+    for (const auto& e : sc["timeline"]) {
+      const json& request = e["fields"].value("request", json::object());
+      if (request.value("cmd", "") != "keypad.press") continue;
+      keys_seen = true;
+      EXPECT_EQ(request["keys"], json::array({"*", "*", "*", "*", "ENTER"})) << e.dump();
+    }
+  }
+  EXPECT_TRUE(caught);
+  EXPECT_TRUE(keys_seen) << "no PIN typed: the check of masked keys saw nothing";
+  // Every file the run wrote: no full PAN, no payment code, no PIN key press in clear.
+  int files = 0;
+  for (const auto& f : fs::recursive_directory_iterator(dir_ / "out")) {
+    if (!f.is_regular_file()) continue;
+    ++files;
+    const std::string text = slurp(f.path());
+    EXPECT_EQ(text.find("4761739001010010"), std::string::npos) << f.path();
+    EXPECT_EQ(text.find("134567890123456789"), std::string::npos) << f.path();
+    EXPECT_EQ(text.find(R"(["1","2","3","4","ENTER"])"), std::string::npos) << f.path();
+  }
+  EXPECT_GE(files, 4);  // journal, results.json, junit.xml, report.html
+  EXPECT_EQ(log.find("4761739001010010"), std::string::npos);
 }
 
 }  // namespace
