@@ -261,6 +261,12 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
 
   // Always put the station back, whatever happened above.
   std::string revert_error = session ? session->restore() : "";
+  // A station taken out meanwhile (a flooding terminal) is the reason, not its effect.
+  if (std::string trouble = station.trouble();
+      !error.empty() && error != "interrupted" && !trouble.empty() &&
+      error.find(trouble) == std::string::npos) {
+    error = "station " + station.name() + ": " + trouble + " (" + error + ")";
+  }
   if (!error.empty()) {
     res.status = report::Status::error;
     res.message = error != "interrupted"  ? error

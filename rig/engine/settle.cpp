@@ -77,7 +77,8 @@ std::string Settler::ask_until_idle(Clock::time_point deadline, std::string* las
   const CommandKind ask =
       terminal_.can(CommandKind::reset) ? CommandKind::reset : CommandKind::status;
   *last = std::string("no status reply to ") + terminal::to_string(ask);
-  while (Clock::now() < deadline && !interrupted()) {
+  // A station taken out meanwhile (a flooding terminal) is not waited for.
+  while (Clock::now() < deadline && !interrupted() && st_.trouble().empty()) {
     json status;
     try {
       status = terminal_.ask_status(ask, std::min(deadline, Clock::now() + milliseconds(3000)));

@@ -12,12 +12,14 @@ misbehaves on the ECR link and on its control port:
   --control-mode garbage  the control port answers with bytes that are not UTF-8
   --control-mode ok       {"ok": true} to every line
 
-Everything the rig writes to the link is read and thrown away, so that the flood never waits.
+Everything the rig writes to the link is read and thrown away (in the loop that floods), so that
+the rig never waits for room to write its ACKs and NAKs.
 Standard library only.
 """
 import argparse
 import os
 import random
+import select
 import socket
 import sys
 import threading
@@ -86,38 +88,40 @@ def main() -> int:
     threading.Thread(target=serve_control, args=(sock, args.control_mode), daemon=True).start()
     control = "%s:%d" % sock.getsockname()
 
-    def drain() -> None:
-        while True:
-            try:
-                if not os.read(master, 65536):
-                    return
-            except OSError:
-                time.sleep(0.01)
-
-    threading.Thread(target=drain, daemon=True).start()
     extra = (" " + args.ready_extra) if args.ready_extra else ""
     print("READY ecr=%s control=%s%s" % (args.ecr_link, control, extra), flush=True)
 
     rnd = random.Random(1)
     seq = 1
+    pending = b""
+    os.set_blocking(master, False)
+    # One loop reads what the rig writes and floods: a drain thread could be starved of the
+    # GIL by the flooding loop, and then the rig's NAKs would wait for room (a different test).
     while True:
-        if args.flood == "none":
-            time.sleep(3600)
-            continue
-        if args.flood == "acks":
-            chunk = b"\x06" * 4096
-        elif args.flood == "random":
-            chunk = bytes(rnd.getrandbits(8) for _ in range(4096))
-        else:
-            parts = []
-            for _ in range(32):
-                parts.append(frame(b"DISPLAY\x1ctext=HELLO %d\x1cseq=%d" % (seq, seq % 9999 + 1)))
-                seq += 1
-            chunk = b"".join(parts)
-        try:
-            os.write(master, chunk)
-        except OSError:
-            time.sleep(0.01)
+        if not pending and args.flood != "none":
+            if args.flood == "acks":
+                pending = b"\x06" * 4096
+            elif args.flood == "random":
+                pending = rnd.randbytes(4096)
+            else:
+                parts = []
+                for _ in range(32):
+                    parts.append(frame(b"DISPLAY\x1ctext=HELLO %d\x1cseq=%d" % (seq, seq % 9999 + 1)))
+                    seq += 1
+                pending = b"".join(parts)
+        readable, writable, _ = select.select([master], [master] if pending else [], [], 1.0)
+        if readable:
+            try:
+                os.read(master, 65536)
+            except OSError:
+                time.sleep(0.01)
+        if writable and pending:
+            try:
+                pending = pending[os.write(master, pending):]
+            except BlockingIOError:
+                pass
+            except OSError:
+                time.sleep(0.01)
 
 
 if __name__ == "__main__":
