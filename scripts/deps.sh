@@ -16,6 +16,7 @@ POSRIG_PACKAGES=(
   file dpkg-dev  # cpack -G DEB (dpkg-shlibdeps), tests/cli/test_install.py
   libxml2-utils  # xmllint: junit.xml checked against the xunit schema (tests)
   chromium       # report.html loaded headless (tests/integration/test_reports.cpp)
+  time           # /usr/bin/time: peak RSS in tests/bench/bench_flood.sh
 )
 
 posrig_install_deps() {

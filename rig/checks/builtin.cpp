@@ -13,6 +13,7 @@ void add_host_message(scenario::KindRegistry& r);
 void add_wallet_message(scenario::KindRegistry& r);
 void add_ledger(scenario::KindRegistry& r);
 void add_state(scenario::KindRegistry& r);
+void add_pan_masked(scenario::KindRegistry& r);
 }  // namespace rig::checks
 
 namespace rig::scenario {
@@ -28,6 +29,8 @@ void register_builtin_checks(KindRegistry& r) {
   checks::add_wallet_message(r);
   checks::add_ledger(r);
   checks::add_state(r);
+  // Evidence checks (every scenario, unasked).
+  checks::add_pan_masked(r);
 }
 
 }  // namespace rig::scenario

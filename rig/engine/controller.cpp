@@ -250,7 +250,10 @@ void Controller::interrupt() {
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(interrupt_fd_, &one, sizeof one);
   }
-  for (auto& s : stations_) s->timeline()->interrupt();
+  for (auto& s : stations_) {
+    s->timeline()->interrupt();
+    s->abort_calls();
+  }
 }
 
 namespace {

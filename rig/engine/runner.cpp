@@ -236,6 +236,11 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
         sr.ok = false;
         sr.message = e.what();
         error = interrupted() ? "interrupted" : e.what();
+        // A station taken out meanwhile (a flooding terminal) is the reason, not its effect.
+        std::string trouble = station.trouble();
+        if (!interrupted() && !trouble.empty() && error.find(trouble) == std::string::npos) {
+          error = "station " + station.name() + ": " + trouble + " (" + error + ")";
+        }
       }
       res.steps.push_back(sr);
       if (!error.empty()) break;
@@ -261,9 +266,17 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
 
   // Always put the station back, whatever happened above.
   std::string revert_error = session ? session->restore() : "";
+  // A station taken out meanwhile (a flooding terminal) is the reason, not its effect.
+  if (std::string trouble = station.trouble();
+      !error.empty() && error != "interrupted" && !trouble.empty() &&
+      error.find(trouble) == std::string::npos) {
+    error = "station " + station.name() + ": " + trouble + " (" + error + ")";
+  }
   if (!error.empty()) {
     res.status = report::Status::error;
-    res.message = error == "interrupted" ? "interrupted (SIGINT/SIGTERM); faults reverted" : error;
+    res.message = error != "interrupted"  ? error
+                  : revert_error.empty() ? "interrupted (SIGINT/SIGTERM); faults reverted"
+                                         : "interrupted (SIGINT/SIGTERM); " + revert_error;
   } else if (failed) {
     res.status = report::Status::fail;
   } else if (!revert_error.empty()) {

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "rig/fault/driver.h"
+#include "rig/protocol/redact.h"
 
 namespace rig::engine {
 
@@ -104,7 +105,7 @@ std::string Station::trouble() const {
     auto status = simulator_->exit_status();
     std::string why = simulator_->name() + " " + (status ? status->describe() : "ended");
     auto lines = simulator_->lines();
-    if (!lines.empty()) why += "; last output: " + lines.back().text;
+    if (!lines.empty()) why += "; last output: " + protocol::redact(lines.back().text);
     return why;
   }
   return "";
@@ -140,9 +141,9 @@ std::string Station::up(std::chrono::milliseconds timeout) {
   if (up_) return "";
   auto deadline = link::after(timeout);
   auto recorder = [this](const std::string& kind, json fields) {
-    EntryKind k = kind == "fault_applied"   ? EntryKind::fault_applied
-                  : kind == "fault_cleared" ? EntryKind::fault_cleared
-                  : kind == "host_message"  ? EntryKind::host_message
+    EntryKind k = kind == "fault_applied"    ? EntryKind::fault_applied
+                  : kind == "fault_cleared"  ? EntryKind::fault_cleared
+                  : kind == "host_message"   ? EntryKind::host_message
                   : kind == "wallet_message" ? EntryKind::wallet_message
                   : kind == "fixture"        ? EntryKind::fixture
                                              : EntryKind::note;
@@ -151,8 +152,8 @@ std::string Station::up(std::chrono::milliseconds timeout) {
   };
   try {
     // 1. Fault proxies in front of host and wallet.
-    if (auto it = wiring_.faults.find("network"); it != wiring_.faults.end() &&
-                                                  it->second.driver == "proxy") {
+    if (auto it = wiring_.faults.find("network");
+        it != wiring_.faults.end() && it->second.driver == "proxy") {
       network_ = std::make_shared<fault::NetworkFixture>(
           wiring_.name, vars_.expand(wiring_.host.iso), vars_.expand(wiring_.host.wallet),
           bench_.bind, recorder);
@@ -182,6 +183,7 @@ std::string Station::up(std::chrono::milliseconds timeout) {
     }
     terminal::TerminalSink sink;
     sink.on_observation = [this](const terminal::Observation& o, link::Clock::time_point at) {
+      if (flooded_ || flooded_by(o, at)) return;
       timeline()->add_at(at, entry_kind_of(o), terminal::to_json(o));
     };
     sink.on_link_lost = [this](const std::string& why) {
@@ -217,7 +219,34 @@ std::string Station::up(std::chrono::milliseconds timeout) {
   return "";
 }
 
+bool Station::flooded_by(const terminal::Observation& o, link::Clock::time_point at) {
+  std::uint64_t bytes = 0;
+  if (const auto* w = std::get_if<terminal::WireRecord>(&o)) {
+    if (w->direction == terminal::WireRecord::Direction::out) return false;
+    bytes = w->kind == "noise"                     ? w->bytes
+            : w->kind == "ack" || w->kind == "nak" ? 1
+                                                   : w->payload.size() + 3;
+  }
+  std::string why;
+  {
+    std::lock_guard<std::mutex> lock(flood_mu_);
+    if (flooded_ || !flood_.add(at, bytes)) return flooded_;
+    flooded_ = true;
+    why = "the terminal floods its link (" + flood_.describe() + "): the station leaves the run";
+  }
+  set_trouble(why);
+  auto tl = timeline();
+  tl->add(EntryKind::infra, {{"text", why}});
+  tl->interrupt();  // the scenario running here ends now, as an error
+  // Its own reader thread is calling us: the link is closed from another thread.
+  quarantine_ = std::thread([this] {
+    if (terminal_) terminal_->close();
+  });
+  return true;
+}
+
 void Station::down() {
+  if (quarantine_.joinable()) quarantine_.join();
   if (terminal_) terminal_->close();
   if (simulator_) simulator_->stop();
   if (network_) network_->stop();
@@ -233,10 +262,16 @@ fault::FixtureDriver* Station::fixture_for(const std::string& action, std::strin
     return nullptr;
   }
   if (!it->second->supports(action)) {
-    if (why) *why = "station " + wiring_.name + ": " + it->second->describe() + " cannot do " + action;
+    if (why)
+      *why = "station " + wiring_.name + ": " + it->second->describe() + " cannot do " + action;
     return nullptr;
   }
   return it->second.get();
+}
+
+void Station::abort_calls() {
+  for (auto& [family, f] : fixtures_) f->abort();
+  if (admin_) admin_->abort();
 }
 
 std::vector<fault::FixtureDriver*> Station::fixtures() {

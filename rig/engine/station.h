@@ -2,6 +2,10 @@
 // terminal driver and its fixture drivers, all wired as the bench file says, and a timeline
 // that every part writes to.
 //
+// A terminal that floods its link (FloodMeter, rig/engine/flood.h) takes its station out of
+// the run within seconds: the scenario running there ends as an error naming the flood, the
+// terminal's link is closed and nothing more it says is kept.
+//
 // Bring-up order: fault proxies (their addresses become ${network.iso} ${network.wallet}),
 // then the terminal's simulator when the bench launches one (its ready line's KEY=VALUE pairs
 // become ${terminal.KEY}), then the terminal link, then the fixture drivers. Any failure is an
@@ -14,9 +18,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "rig/bench/bench.h"
 #include "rig/bench/variables.h"
+#include "rig/engine/flood.h"
 #include "rig/engine/timeline.h"
 #include "rig/fault/fixture.h"
 #include "rig/fault/network_fixture.h"
@@ -67,6 +73,9 @@ class Station {
   fault::FixtureDriver* fixture_for(const std::string& action, std::string* why);
   // Every fixture, for restore().
   std::vector<fault::FixtureDriver*> fixtures();
+  // Ctrl-C: ends the fixture and admin calls in progress (a control port that hangs) at once;
+  // later calls (revert, restore) work. Thread-safe.
+  void abort_calls();
   // vhost's admin endpoint (ledger checks), or nullptr when the bench has none.
   link::HttpJsonClient* admin() { return admin_.get(); }
 
@@ -78,6 +87,8 @@ class Station {
 
  private:
   std::string launch_terminal(std::chrono::milliseconds timeout);
+  // Counts what the terminal sent; true when it floods (the station then leaves the run).
+  bool flooded_by(const terminal::Observation& observation, link::Clock::time_point at);
 
   const bench::Bench& bench_;
   bench::Station wiring_;
@@ -100,6 +111,11 @@ class Station {
   std::unique_ptr<terminal::TerminalDriver> terminal_;
   std::map<std::string, fault::FixturePtr> fixtures_;  // by family
   std::unique_ptr<link::HttpJsonClient> admin_;
+
+  std::mutex flood_mu_;
+  FloodMeter flood_;
+  std::atomic<bool> flooded_{false};
+  std::thread quarantine_;  // closes a flooding terminal's link (not from its own reader)
 };
 
 // The timeline entry kind of a terminal observation (wire records: ecr_in or ecr_out).

@@ -72,6 +72,10 @@ class FixtureDriver {
   virtual Outcome revert(const std::string& fault, Deadline deadline) = 0;
   // Base state: every fault reverted, the fixture idle (card out, paper in, power on …).
   virtual Outcome restore(Deadline deadline) = 0;
+  // Ctrl-C: wakes a call in progress in another thread (a device that does not answer), which
+  // then returns a failure at once. Calls made after it work as before (revert and restore
+  // follow it). Thread-safe; a no-op for drivers whose calls never block for long.
+  virtual void abort() {}
 };
 
 using FixturePtr = std::shared_ptr<FixtureDriver>;

@@ -56,6 +56,8 @@ class HttpPowerFixture : public ContactFixture {
         client_("power switch", with_port(settings_.value("host", ""))),
         record_(context.record) {}
 
+  void abort() override { client_.abort(); }
+
   std::string describe() const override {
     std::string d =
         "http-power " + settings_.value("model", "") + " " + settings_.value("host", "");

@@ -278,19 +278,25 @@ class NetworkProxy::Impl {
 
   std::vector<ProxyMessage> messages(std::uint64_t from) const {
     std::lock_guard<std::mutex> log(log_mu_);
-    if (from >= messages_.size()) return {};
-    return std::vector<ProxyMessage>(messages_.begin() + static_cast<std::ptrdiff_t>(from),
-                                     messages_.end());
+    from = std::max(from, first_kept_);
+    if (from >= first_kept_ + messages_.size()) return {};
+    return std::vector<ProxyMessage>(
+        messages_.begin() + static_cast<std::ptrdiff_t>(from - first_kept_), messages_.end());
   }
 
   std::uint64_t message_count() const {
     std::lock_guard<std::mutex> log(log_mu_);
-    return messages_.size();
+    return first_kept_ + messages_.size();
+  }
+
+  std::uint64_t first_message() const {
+    std::lock_guard<std::mutex> log(log_mu_);
+    return first_kept_;
   }
 
   std::vector<ProxyEvent> events() const {
     std::lock_guard<std::mutex> log(log_mu_);
-    return events_;
+    return std::vector<ProxyEvent>(events_.begin(), events_.end());
   }
 
   std::size_t open_connections() const { return open_count_; }
@@ -301,8 +307,10 @@ class NetworkProxy::Impl {
     std::unique_lock<std::mutex> log(log_mu_);
     std::uint64_t next = from;
     while (true) {
-      for (; next < messages_.size(); ++next) {
-        if (match(messages_[next])) return messages_[next];
+      // Messages dropped from the log meanwhile (its bound) are not waited for.
+      for (next = std::max(next, first_kept_); next < first_kept_ + messages_.size(); ++next) {
+        const ProxyMessage& m = messages_[next - first_kept_];
+        if (match(m)) return m;
       }
       if (log_closed_ || ProxyClock::now() >= deadline) return std::nullopt;
       log_cv_.wait_until(log, deadline);
@@ -1060,11 +1068,29 @@ class NetworkProxy::Impl {
   // ------------------------------------------------------------------------------------------
   // Recording
 
+  // About the memory one recorded message takes.
+  static std::size_t recorded_size(const ProxyMessage& m) {
+    std::size_t n = sizeof(ProxyMessage) + m.summary.size() + m.bytes.size() + m.mti.size() +
+                    m.decode_error.size() + m.method.size() + m.path.size() + m.body.size() +
+                    m.fault_note.size() + m.faults.size() * sizeof(FaultId);
+    for (const auto& [field, value] : m.fields) n += 64 + value.size();
+    return n;
+  }
+
   std::uint64_t record(ProxyMessage& message) {
     {
       std::lock_guard<std::mutex> log(log_mu_);
-      message.index = messages_.size();
+      message.index = first_kept_ + messages_.size();
       messages_.push_back(message);
+      kept_bytes_ += recorded_size(message);
+      // The oldest go first: the log keeps the last record_messages messages, in about
+      // record_bytes bytes.
+      while (messages_.size() > 1 &&
+             (messages_.size() > config_.record_messages || kept_bytes_ > config_.record_bytes)) {
+        kept_bytes_ -= recorded_size(messages_.front());
+        messages_.pop_front();
+        ++first_kept_;
+      }
     }
     log_cv_.notify_all();
     std::lock_guard<std::recursive_mutex> guard(observer_mu_);
@@ -1084,6 +1110,7 @@ class NetworkProxy::Impl {
     {
       std::lock_guard<std::mutex> log(log_mu_);
       events_.push_back(event);
+      if (events_.size() > config_.record_events) events_.pop_front();
     }
     std::lock_guard<std::recursive_mutex> guard(observer_mu_);
     if (observer_.on_event) observer_.on_event(event);
@@ -1115,8 +1142,10 @@ class NetworkProxy::Impl {
 
   mutable std::mutex log_mu_;
   mutable std::condition_variable log_cv_;
-  std::deque<ProxyMessage> messages_;  // a deque: a long log grows without moving it all
-  std::vector<ProxyEvent> events_;
+  std::deque<ProxyMessage> messages_;  // the last ones (ProxyConfig::record_messages)
+  std::uint64_t first_kept_ = 0;       // index of messages_.front()
+  std::size_t kept_bytes_ = 0;         // recorded_size() of messages_
+  std::deque<ProxyEvent> events_;      // the last ones (ProxyConfig::record_events)
   bool log_closed_ = false;
 
   std::recursive_mutex observer_mu_;
@@ -1138,6 +1167,7 @@ std::vector<ProxyMessage> NetworkProxy::messages(std::uint64_t from) const {
   return impl_->messages(from);
 }
 std::uint64_t NetworkProxy::message_count() const { return impl_->message_count(); }
+std::uint64_t NetworkProxy::first_message() const { return impl_->first_message(); }
 std::vector<ProxyEvent> NetworkProxy::events() const { return impl_->events(); }
 std::size_t NetworkProxy::open_connections() const { return impl_->open_connections(); }
 std::optional<ProxyMessage> NetworkProxy::wait_for_message(

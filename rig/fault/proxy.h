@@ -36,8 +36,9 @@
 //              a message crossing the limit is cut at it.
 // A cut (down, reset, limit) happens in order: messages that arrived before it in that
 // direction are still written first; nothing read after it is forwarded or recorded.
-// Messages are recorded before their faults act: a dropped message is recorded with
-// `dropped`, and the record of every message a fault acted on names the fault.
+// Messages are recorded before their faults act (the log is bounded: ProxyConfig): a dropped
+// message is recorded with `dropped`, and the record of every message a fault acted on names the
+// fault.
 //
 // Clearing. clear()/clear_all() take effect at once, for new and open connections: new
 // connections are forwarded normally, a `down` listener listens again, blackholes stop
@@ -75,6 +76,12 @@ struct ProxyConfig {
   std::uint16_t upstream_port = 0;
   Framing framing = Framing::raw;
   Millis connect_timeout{5000};  // for each upstream connect
+  // The message log keeps the last `record_messages` messages in about `record_bytes` bytes,
+  // and the event log the last `record_events` events (docs/reliability.md): a peer that
+  // floods cannot grow the proxy without bound. Indices keep counting past the dropped ones.
+  std::size_t record_messages = 10000;
+  std::size_t record_bytes = 16u << 20;
+  std::size_t record_events = 10000;
 };
 
 struct Endpoint {
@@ -128,9 +135,12 @@ class NetworkProxy {
   void clear_all();
   std::vector<ActiveFault> active() const;
 
-  // Snapshots of the logs, in order. messages(from) starts at index `from`.
+  // Snapshots of the logs, in order. messages(from) starts at index `from`, or at the oldest
+  // message still held (first_message()) when that is later. message_count() counts every
+  // message recorded, also those the log's bound dropped since.
   std::vector<ProxyMessage> messages(std::uint64_t from = 0) const;
   std::uint64_t message_count() const;
+  std::uint64_t first_message() const;
   std::vector<ProxyEvent> events() const;
   // Connections open now.
   std::size_t open_connections() const;

@@ -18,6 +18,7 @@ class VhostFixture : public DeclaredFixture {
         record_(context.record) {}
 
   std::string describe() const override { return client_.name(); }
+  void abort() override { client_.abort(); }
 
   Outcome act(const std::string& action, const json& params, const scenario::Trigger*,
               std::chrono::milliseconds, Deadline deadline) override {

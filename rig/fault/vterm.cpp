@@ -4,6 +4,7 @@
 #include <set>
 
 #include "rig/link/json_clients.h"
+#include "rig/protocol/redact.h"
 
 namespace rig::fault {
 
@@ -19,6 +20,7 @@ class VtermFixture : public DeclaredFixture {
         record_(context.record) {}
 
   std::string describe() const override { return client_.name(); }
+  void abort() override { client_.abort(); }
 
   Outcome act(const std::string& action, const json& params, const scenario::Trigger*,
               std::chrono::milliseconds, Deadline deadline) override {
@@ -89,7 +91,10 @@ class VtermFixture : public DeclaredFixture {
   Outcome call(const json& request, Deadline deadline) {
     rig::link::JsonReply reply = client_.call(request, deadline);
     if (!reply.status) return Outcome::failure(reply.status.message);
-    record_("fixture", {{"driver", "vterm"}, {"request", request}, {"reply", reply.body}});
+    // PIN digits and passwords are never recorded (docs/reliability.md).
+    json shown = request;
+    if (shown.contains("keys")) shown["keys"] = protocol::mask_keys(shown["keys"]);
+    record_("fixture", {{"driver", "vterm"}, {"request", shown}, {"reply", reply.body}});
     if (!reply.body.value("ok", false)) {
       return Outcome::failure(client_.name() + ": " + request.value("cmd", "?") + ": " +
                               reply.body.value("error", std::string("refused")));

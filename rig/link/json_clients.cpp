@@ -33,16 +33,46 @@ Status prefixed(const std::string& who, Status s) {
   return s;
 }
 
+// Creates `link` on first use.
+void make_link(std::unique_ptr<TcpLink>& link, const std::string& endpoint, Deadline deadline) {
+  if (link) return;
+  auto [host, port] = split_host_port(endpoint);
+  auto left = deadline - Clock::now();
+  link = std::make_unique<TcpLink>(host, port,
+                                   left > Clock::duration::zero() ? left : Clock::duration(1));
+}
+
 // Opens `link` unless it is open; creates it on first use.
 Status ensure_open(std::unique_ptr<TcpLink>& link, const std::string& endpoint, Deadline deadline) {
-  if (!link) {
-    auto [host, port] = split_host_port(endpoint);
-    auto left = deadline - Clock::now();
-    link = std::make_unique<TcpLink>(host, port,
-                                     left > Clock::duration::zero() ? left : Clock::duration(1));
-  }
+  make_link(link, endpoint, deadline);
   if (link->is_open()) return Status::success();
   return link->open();
+}
+
+// Marks `link` as used by a call, for abort() from another thread; an abort that came after
+// the call took the client's mutex and before this mark still ends the call.
+class BusyMark {
+ public:
+  BusyMark(std::atomic<TcpLink*>& slot, std::atomic<bool>& abort_requested, TcpLink& link)
+      : slot_(slot) {
+    slot_ = &link;
+    if (abort_requested.exchange(false)) link.abort();
+  }
+  ~BusyMark() { slot_ = nullptr; }
+  BusyMark(const BusyMark&) = delete;
+  BusyMark& operator=(const BusyMark&) = delete;
+
+ private:
+  std::atomic<TcpLink*>& slot_;
+};
+
+// The shared half of abort(): `mu` is free when no call is in progress.
+void abort_call(std::mutex& mu, std::atomic<bool>& abort_requested,
+                const std::atomic<TcpLink*>& busy) {
+  std::unique_lock<std::mutex> lock(mu, std::try_to_lock);
+  if (lock.owns_lock()) return;
+  abort_requested = true;
+  if (TcpLink* link = busy.load()) link->abort();
 }
 
 }  // namespace
@@ -53,15 +83,17 @@ JsonLineClient::JsonLineClient(std::string label, const std::string& endpoint)
 }
 
 void JsonLineClient::abort() {
-  std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
-  // abort() must work while call() holds the mutex: TcpLink::abort is thread-safe.
-  if (link_) link_->abort();
+  // Only a call in progress: an abort left on an idle link would fail the next call (the
+  // revert after Ctrl-C).
+  abort_call(mu_, abort_requested_, busy_link_);
 }
 
 JsonReply JsonLineClient::call(const nlohmann::json& request, Deadline deadline) {
   std::lock_guard<std::mutex> lock(mu_);
   JsonReply reply;
   std::string line = request.dump() + "\n";
+  make_link(link_, endpoint_, deadline);
+  BusyMark busy(busy_link_, abort_requested_, *link_);
   for (int attempt = 0; attempt < 2; ++attempt) {
     reply.status = ensure_open(link_, endpoint_, deadline);
     if (!reply.status) return {prefixed(name(), reply.status), {}, 0};
@@ -102,10 +134,7 @@ HttpClient::HttpClient(std::string label, const std::string& endpoint)
   split_host_port(endpoint_);
 }
 
-void HttpClient::abort() {
-  // abort() must work while request() holds the mutex: TcpLink::abort is thread-safe.
-  if (link_) link_->abort();
-}
+void HttpClient::abort() { abort_call(mu_, abort_requested_, busy_link_); }
 
 namespace {
 
@@ -140,6 +169,8 @@ HttpReply HttpClient::request(const std::string& method, const std::string& targ
       method + " " + target + " HTTP/1.1\r\nHost: " + endpoint_ + "\r\nConnection: keep-alive\r\n";
   for (const auto& h : headers) req += h + "\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  make_link(link_, endpoint_, deadline);
+  BusyMark busy(busy_link_, abort_requested_, *link_);
   for (int attempt = 0; attempt < 2; ++attempt) {
     Status s = ensure_open(link_, endpoint_, deadline);
     if (!s) return {prefixed(name(), s), 0, ""};

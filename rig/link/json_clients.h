@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,8 @@ class JsonLineClient {
   // Sends `request` as one line and returns the next line, decoded. A reply that is not JSON
   // is an error status naming it.
   JsonReply call(const nlohmann::json& request, Deadline deadline);
+  // Ends a call in progress in another thread (it returns `aborted`); without one, nothing
+  // happens: the next call works.
   void abort();
   std::string name() const { return label_ + " " + endpoint_; }
 
@@ -44,6 +47,8 @@ class JsonLineClient {
   std::string label_, endpoint_;
   std::mutex mu_;
   std::unique_ptr<TcpLink> link_;
+  std::atomic<TcpLink*> busy_link_{nullptr};  // link_ while a call uses it
+  std::atomic<bool> abort_requested_{false};
   std::string pending_;  // bytes read past the last reply line
 };
 
@@ -63,6 +68,7 @@ class HttpClient {
   HttpReply request(const std::string& method, const std::string& target,
                     const std::vector<std::string>& headers, const std::string& body,
                     Deadline deadline);
+  // As JsonLineClient::abort().
   void abort();
   std::string name() const { return label_ + " " + endpoint_; }
 
@@ -70,6 +76,8 @@ class HttpClient {
   std::string label_, endpoint_;
   std::mutex mu_;
   std::unique_ptr<TcpLink> link_;
+  std::atomic<TcpLink*> busy_link_{nullptr};  // link_ while a request uses it
+  std::atomic<bool> abort_requested_{false};
 };
 
 class HttpJsonClient {

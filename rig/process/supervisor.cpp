@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "rig/process/spawn.h"
+#include "rig/protocol/redact.h"
 
 namespace rig::process {
 
@@ -655,7 +656,9 @@ std::function<void(const Line&)> append_lines_to(const std::string& path, std::s
     char stamp[40];
     std::size_t n = std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
     std::snprintf(stamp + n, sizeof stamp - n, ".%03d", static_cast<int>(millis));
-    *out << stamp << ' ' << to_string(line.stream) << ' ' << line.text << '\n' << std::flush;
+    // A simulator logs what it does: card data is masked here too (docs/reliability.md).
+    *out << stamp << ' ' << to_string(line.stream) << ' ' << protocol::redact(line.text) << '\n'
+         << std::flush;
   };
 }
 

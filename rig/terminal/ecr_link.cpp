@@ -552,6 +552,10 @@ void EcrLink::handle_frame(const std::string& payload, Clock::time_point at) {
   m.erase("seq");
   {
     std::lock_guard<std::mutex> lk(mu_);
+    if (queue_.size() >= kMaxQueued) {
+      queue_.pop_front();
+      ++counters_.dropped;
+    }
     queue_.push_back(EcrReceived{Status::success(), std::move(m), at});
     ++counters_.delivered;
   }

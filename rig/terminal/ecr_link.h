@@ -14,7 +14,9 @@
 // - send() adds `seq=N` to the message, writes the frame and waits up to ack_timeout for an ACK;
 //   on NAK or silence it writes the identical bytes again, `attempts` writes in all. One send
 //   at a time; a second caller waits for the first (until its own deadline).
-// - receive() returns the next delivered message, `seq` removed.
+// - receive() returns the next delivered message, `seq` removed. At most kMaxQueued messages
+//   wait unread; beyond that the oldest is dropped (counted in EcrCounters::dropped), so that a
+//   peer sending faster than its frames are read cannot grow the queue without bound.
 // - Duplicates: a good frame whose (name, id, seq) equals that of the last frame delivered is
 //   ACKed again and not delivered (`id` empty when absent). This memory and the seq counter live
 //   as long as the EcrLink object, across close() and open().
@@ -125,10 +127,13 @@ struct EcrCounters {
   std::uint64_t duplicates_dropped = 0;
   std::uint64_t stray_controls = 0;  // ACK/NAK read while no send was waiting
   std::uint64_t noise_bytes = 0;
+  std::uint64_t dropped = 0;  // delivered messages thrown away unread (queue full)
 };
 
 class EcrLink {
  public:
+  static constexpr std::size_t kMaxQueued = 1024;
+
   // Over a link owned by the caller, which must outlive this object.
   explicit EcrLink(rig::link::Link& link, EcrLinkOptions options = {});
   // Over a link this object owns.

@@ -57,7 +57,9 @@ TEST_F(EngineTest, PassingScenario) {
   EXPECT_EQ(r["summary"]["pass"], 1);
   const json& s = scenario(r, "engine/pass");
   EXPECT_EQ(s["status"], "pass");
-  ASSERT_EQ(s["checks"].size(), 2u);
+  // Its two expectations and the evidence check every scenario gets.
+  ASSERT_EQ(s["checks"].size(), 3u);
+  EXPECT_EQ(s["checks"][2]["what"], "evidence pan_masked");
   // The transcript holds the real exchange: SALE out, 0200 to the host, 0210 back, RESULT in.
   std::string transcript = s["transcript"].dump();
   EXPECT_NE(transcript.find("SALE|id="), std::string::npos);

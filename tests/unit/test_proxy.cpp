@@ -489,6 +489,49 @@ TEST_F(ProxyTest, ObserverAndWaitForMessage) {
   ASSERT_TRUE(watch.wait(ProxyEvent::Kind::connection_opened));
 }
 
+TEST_F(ProxyTest, TheMessageLogIsBoundedAndKeepsCounting) {
+  ProxyConfig config = config_for(upstream_, Framing::iso8583);
+  config.record_messages = 100;
+  proxy_ = std::make_unique<NetworkProxy>(config);
+  proxy_->start();
+  Link link = open_link(*proxy_, upstream_);
+  // A peer that floods: 5000 echo answers in a few writes, all forwarded.
+  std::string burst;
+  for (int i = 0; i < 500; ++i) burst += echo_response();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(link.server.send_all(burst));
+  EXPECT_EQ(link.client.read(burst.size() * 10, kShould).data.size(), burst.size() * 10);
+  ASSERT_TRUE(wait_messages(*proxy_, 5000));
+  EXPECT_EQ(proxy_->message_count(), 5000u);
+  EXPECT_EQ(proxy_->first_message(), 4900u);
+  const auto kept = proxy_->messages();
+  ASSERT_EQ(kept.size(), 100u);
+  EXPECT_EQ(kept.front().index, 4900u);
+  EXPECT_EQ(kept.back().index, 4999u);
+  EXPECT_EQ(proxy_->messages(4990).size(), 10u);
+  // A wait from a dropped index starts at the oldest one held.
+  auto found = proxy_->wait_for_message([](const ProxyMessage&) { return true; },
+                                        Clock::now() + kShould, 10);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->index, 4900u);
+}
+
+TEST_F(ProxyTest, TheMessageLogIsBoundedInBytes) {
+  ProxyConfig config = config_for(upstream_, Framing::raw);
+  config.record_bytes = 256 * 1024;
+  proxy_ = std::make_unique<NetworkProxy>(config);
+  proxy_->start();
+  Link link = open_link(*proxy_, upstream_);
+  const std::string chunk(64 * 1024, 'x');
+  for (int i = 0; i < 64; ++i) {  // 4 MiB through
+    ASSERT_TRUE(link.client.send_all(chunk));
+    ASSERT_EQ(link.server.read(chunk.size(), kShould).data.size(), chunk.size());
+  }
+  std::size_t bytes = 0;
+  for (const auto& m : proxy_->messages()) bytes += m.bytes.size();
+  EXPECT_LE(bytes, 256u * 1024);
+  EXPECT_GE(proxy_->message_count(), 64u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Faults
 

@@ -203,13 +203,13 @@ TEST(VtermOptions, CardsAreFoundFromTheEnvironmentOrBesideTheBuild) {
 }
 
 TEST(VtermBugs, EveryBugHasANameAndARuleAndParsesBack) {
-  EXPECT_GE(known_bugs().size(), 30u);
+  EXPECT_GE(known_bugs().size(), 31u);
   std::set<std::string> names;
   for (const auto& b : known_bugs()) {
     EXPECT_TRUE(names.insert(std::string(b.name)).second) << "two bugs named " << b.name;
     EXPECT_EQ(parse_bug(b.name), b.bug) << b.name;
     EXPECT_GE(b.rule, 1);
-    EXPECT_LE(b.rule, 21);
+    EXPECT_LE(b.rule, 22);
     EXPECT_FALSE(b.what.empty());
   }
   EXPECT_FALSE(parse_bug("declines-as-approved").has_value());
@@ -218,6 +218,7 @@ TEST(VtermBugs, EveryBugHasANameAndARuleAndParsesBack) {
   EXPECT_EQ(info(Bug::acts_on_bad_lrc).rule, 18);
   EXPECT_EQ(info(Bug::restarts_sale_after_link_loss).rule, 20);
   EXPECT_EQ(parse_bug("restarts-sale-after-link-loss"), Bug::restarts_sale_after_link_loss);
+  EXPECT_EQ(info(Bug::full_pan_in_result).rule, 22);
   EXPECT_EQ(bug_names().substr(0, 29), "no-reversal, fields-90-wrong,");
 }
 
