@@ -11,8 +11,7 @@ Param times_param() {
   return MakeParam("times", ValueType::integer,
                    "do it this many times, each after the terminal's next prompt (default 1; "
                    "0: not at all); e.g. \"${profile.stripe_reads} - 1\"")
-      .range(0)
-      .fallback(1);
+      .range(0);
 }
 
 // Does `act` `times` times (the step's `times`), as a person does who is asked again: each
