@@ -1,4 +1,4 @@
-// expect: {prompt: KIND, tries_left?, absent?} — the terminal waits for the customer or the
+// expect: {prompt: KIND, tries_left?, count?, absent?} — the terminal waits for the customer or the
 // operator.
 #include "rig/checks/check_kind.h"
 
@@ -17,6 +17,8 @@ class PromptCheck : public scenario::ExpectKind {
                                  .choices(scenario::names_of(scenario::prompt_kinds()))
                                  .required()),
              {MakeParam("tries_left", ValueType::integer, "the prompt's tries_left (PIN)").range(0),
+              MakeParam("count", ValueType::count, "exactly this many such prompts, or {min, max}")
+                  .range(0),
               MakeParam("absent", ValueType::boolean, "true: no such prompt within the deadline")},
              false}) {}
 

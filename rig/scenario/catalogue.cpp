@@ -184,6 +184,23 @@ const std::vector<Param>& expect_modifiers() {
   return list;
 }
 
+const std::vector<FigureUse>& figure_uses() {
+  static const std::vector<FigureUse> list = {
+      {"expect", "event", "name", "CHIP_READ_FAILED", "count", "chip_reads"},
+      {"expect", "event", "name", "WALLET_QUERY", "count", "wallet_queries"},
+      {"expect", "event", "name", "WALLET_REVERSE", "count", "reverse_attempts"},
+      {"expect", "event", "name", "REVERSAL_SENT", "count", "reversal_attempts"},
+      {"expect", "prompt", "kind", "PIN", "tries_left", "pin_tries"},
+      {"expect", "prompt", "kind", "OPERATOR_PASSWORD", "tries_left", "operator_tries"},
+      {"expect", "wallet_message", "path", "/orderquery", "count", "wallet_queries"},
+      {"expect", "wallet_message", "path", "/reverse", "count", "reverse_attempts"},
+      {"expect", "host_message", "mti", "0401", "count", "reversal_attempts"},
+      {"fault", "host.refuse_reversal", "", "", "count", "reversal_attempts"},
+      {"fault", "wallet.reverse_fail", "", "", "count", "reverse_attempts"},
+  };
+  return list;
+}
+
 const std::vector<StepInfo>& steps() {
   static const std::vector<StepInfo> list = [] {
     std::vector<StepInfo> out;

@@ -18,10 +18,10 @@
 //   fault     {fault: NAME, PARAM: value…} (defaults filled in; `when` -> Step::when,
 //             `for` -> Step::hold)
 //   clear     {fault: NAME | "all"}
-//   card      {action: insert|swipe|tap, card, damage (default "none"), failures?}
+//   card      {action: insert|swipe|tap, card, damage (default "none"), failures?, times (1)}
 //             or {action: remove}
-//   scan      {code, dirt?, blur?, seed?}  scanner {action: clean}
-//   keys      {keys: ["1", …, "ENTER"]}    paper {state: ok|low|out}
+//   scan      {code, dirt?, blur?, seed?, times (1)}  scanner {action: clean}
+//   keys      {keys: ["1", …, "ENTER"], times?}        paper {state: ok|low|out}
 //   power     {action: cut|restore}        wait {duration_ms}
 //   expect    the kind's parameters (Step::expect = kind, Step::within, Step::since):
 //             mapping kinds (result, receipt, host_message, wallet_message, ledger, state)
@@ -188,6 +188,22 @@ const std::vector<NamedDoc>& wallet_paths();     // /micropay /orderquery /rever
 // Open lists, for docs: any event name is accepted, any lower-case family name too.
 const std::vector<NamedDoc>& known_events();
 const std::vector<NamedDoc>& scenario_families();  // the nine folders of scenarios/
+
+// Where a scenario value stands for a figure DOMAIN.md leaves to the terminal (its profile's,
+// docs/profiles.md): the library writes these as `${profile.NAME}`, never as one terminal's
+// number (tests/unit/test_library.cpp enforces it).
+struct FigureUse {
+  std::string step;    // "expect" or "fault"
+  std::string kind;    // the expectation kind, or the fault's name
+  std::string key;     // the argument that selects it ("name", "path", …); "" for a fault
+  std::string value;   // its value ("CHIP_READ_FAILED", "/orderquery", …)
+  std::string param;   // the argument that holds the figure ("count", "tries_left")
+  std::string figure;  // the profile figure
+};
+const std::vector<FigureUse>& figure_uses();
+// A literal `within` at or above this waits on a timer the terminal configures (the host
+// response timeout is 20 s to 90 s): the library writes it from `${profile.host_timeout}`.
+inline constexpr Duration kConfigurableWait{20000};
 
 const StepInfo* find_step(const std::string& name);
 const ExpectInfo* find_expectation(const std::string& name);

@@ -74,7 +74,11 @@ bool StepReader::read_reference(const YAML::Node& n, const Param& p, json& out) 
         r_.error(n, *problem);
         return false;
       }
-      const ExprType want = p.type == ValueType::duration ? ExprType::duration : ExprType::count;
+      ExprType want = p.type == ValueType::duration ? ExprType::duration : ExprType::count;
+      // Fault parameters in milliseconds (ms, jitter_ms, gap_ms) take a duration's milliseconds.
+      const bool in_ms =
+          p.name == "ms" || (p.name.size() > 3 && p.name.substr(p.name.size() - 3) == "_ms");
+      if (p.type == ValueType::integer && in_ms) want = ExprType::duration;
       if (type != want) {
         r_.error(n, "'" + p.name + "' is " +
                         (want == ExprType::duration ? "a duration" : "a whole number") + "; '" +

@@ -7,22 +7,58 @@ namespace rig::steps {
 
 namespace {
 
-// card: {insert|swipe|tap: CARD, damage?, failures?} | card: remove
+Param times_param() {
+  return MakeParam("times", ValueType::integer,
+                   "do it this many times, each after the terminal's next prompt (default 1; "
+                   "0: not at all); e.g. \"${profile.stripe_reads} - 1\"")
+      .range(0);
+}
+
+// Does `act` `times` times (the step's `times`), as a person does who is asked again: each
+// repetition waits for the terminal's next PROMPT after the previous one. Returns "" or why it
+// stopped (no prompt came).
+std::string repeat_at_prompts(engine::StepContext& ctx, const scenario::Step& step,
+                              const std::function<void()>& act) {
+  const int times = step.args.value("times", 1);
+  for (int i = 0; i < times; ++i) {
+    if (i > 0) {
+      const std::size_t mark = ctx.timeline.size();
+      bool asked = ctx.timeline.wait_until(
+          [mark](const std::vector<engine::Entry>& es) {
+            for (std::size_t j = mark; j < es.size(); ++j) {
+              if (es[j].kind == engine::EntryKind::prompt) return true;
+            }
+            return false;
+          },
+          engine::Clock::now() + ctx.scaled(std::chrono::milliseconds(10000)));
+      if (!asked) {
+        return step.loc.to_string() + ": done " + std::to_string(i) + " of " +
+               std::to_string(times) + " times; the terminal asked for no more within 10000ms";
+      }
+    }
+    act();
+  }
+  return "";
+}
+
+// card: {insert|swipe|tap: CARD, damage?, failures?, times?} | card: remove
 class CardStep : public scenario::StepKind {
  public:
   CardStep()
-      : StepKind(step_info(
-            "card", "card", "card: {insert|swipe|tap: CARD, damage?, failures?} | card: remove",
-            "present a card to the reader, or take it out",
-            {MakeParam("insert", ValueType::card, "insert this card's chip"),
-             MakeParam("swipe", ValueType::card, "swipe this card's stripe"),
-             MakeParam("tap", ValueType::card, "tap this card (contactless)"),
-             MakeParam("damage", ValueType::text, "what is wrong with the card")
-                 .choices(scenario::names_of(scenario::card_damages()))
-                 .fallback("none"),
-             MakeParam("failures", ValueType::integer,
-                       "chip_intermittent: how many chip reads fail first (default 1)")
-                 .range(1)})) {}
+      : StepKind(
+            step_info("card", "card",
+                      "card: {insert|swipe|tap: CARD, damage?, failures?, times?} | card: remove",
+                      "present a card to the reader, or take it out",
+                      {MakeParam("insert", ValueType::card, "insert this card's chip"),
+                       MakeParam("swipe", ValueType::card, "swipe this card's stripe"),
+                       MakeParam("tap", ValueType::card, "tap this card (contactless)"),
+                       MakeParam("damage", ValueType::text, "what is wrong with the card")
+                           .choices(scenario::names_of(scenario::card_damages()))
+                           .fallback("none"),
+                       MakeParam("failures", ValueType::integer,
+                                 "chip_intermittent: how many chip reads fail first (default 1)")
+                           .range(1),
+                       times_param()})) {}
 
   void parse(scenario::StepReader& r, const YAML::Node&, const YAML::Node& value,
              scenario::Step& step) const override {
@@ -39,7 +75,7 @@ class CardStep : public scenario::StepKind {
     }
     MapReader m(r.yaml(), value, "card");
     if (!m.valid()) return;
-    const std::vector<Param>& params = info().params;  // insert swipe tap damage failures
+    const std::vector<Param>& params = info().params;  // insert swipe tap damage failures times
     std::string first;
     for (std::size_t i = 0; i < 3; ++i) {
       const Param& how = params[i];
@@ -58,7 +94,7 @@ class CardStep : public scenario::StepKind {
       }
     }
     if (first.empty()) r.error(value, "card needs one of: insert, swipe, tap (or card: remove)");
-    r.read_params(m, {params[3], params[4]}, args);
+    r.read_params(m, {params[3], params[4], params[5]}, args);
     m.finish();
     if (args.contains("failures") && args.value("damage", "") != "chip_intermittent") {
       r.error(m.get("failures"), "'failures' needs damage chip_intermittent");
@@ -76,9 +112,10 @@ class CardStep : public scenario::StepKind {
 
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
-    act(ctx, *this, step);
     const std::string how = step.args.value("action", "insert");
     sr.summary = how == "remove" ? "card remove" : "card " + how + " " + step.args.value("card", "");
+    sr.message = repeat_at_prompts(ctx, step, [&] { act(ctx, *this, step); });
+    sr.ok = sr.message.empty();
   }
 };
 
@@ -87,7 +124,7 @@ class ScanStep : public scenario::StepKind {
  public:
   ScanStep()
       : StepKind(step_info(
-            "scan", "scanner", "scan: {code, dirt?, blur?, seed?}",
+            "scan", "scanner", "scan: {code, dirt?, blur?, seed?, times?}",
             "show a payment code to the scanner",
             {MakeParam("code", ValueType::text,
                        "the code's text (any text: bad codes are test input)")
@@ -95,16 +132,20 @@ class ScanStep : public scenario::StepKind {
              MakeParam("dirt", ValueType::number, "dirt on the code's path, 0 to 1").range(0, 1),
              MakeParam("blur", ValueType::number, "blur of the presentation, 0 to 1").range(0, 1),
              MakeParam("seed", ValueType::integer, "seed of the image damage")
-                 .range(0, scenario::kMaxSeed)})) {}
+                 .range(0, scenario::kMaxSeed),
+             times_param()})) {}
 
   std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
-    return {scenario::need_of(step, "scanner.present", step.args)};
+    json present = step.args;
+    present.erase("times");  // how often, not what is shown
+    return {scenario::need_of(step, "scanner.present", present)};
   }
 
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
-    act(ctx, *this, step);
     sr.summary = "scan";
+    sr.message = repeat_at_prompts(ctx, step, [&] { act(ctx, *this, step); });
+    sr.ok = sr.message.empty();
   }
 };
 
@@ -142,15 +183,33 @@ class WordStep : public scenario::StepKind {
   std::function<std::pair<std::string, json>(const std::string&)> action_of_;
 };
 
-// keys: ["1", "2", "ENTER"]
+// keys: ["1", "2", "ENTER"] or keys: {press: ["1", "2", "ENTER"], times: N}
 class KeysStep : public scenario::StepKind {
  public:
   KeysStep()
-      : StepKind(step_info("keys", "keypad", "keys: [\"1\", \"2\", \"ENTER\"]",
+      : StepKind(step_info("keys", "keypad",
+                           "keys: [\"1\", \"2\", \"ENTER\"] or keys: {press: […], times?}",
                            "press keys on the terminal's keypad, in order")) {}
 
   void parse(scenario::StepReader& r, const YAML::Node&, const YAML::Node& value,
              scenario::Step& step) const override {
+    if (value.IsMap()) {
+      // keys: {press: [...], times: N}
+      MapReader m(r.yaml(), value, "keys");
+      YAML::Node press = m.get("press");
+      if (!press.IsDefined()) {
+        m.missing("press");
+      } else {
+        read_keys(r, press, step);
+      }
+      r.read_params(m, {times_param()}, step.args);
+      m.finish();
+      return;
+    }
+    read_keys(r, value, step);
+  }
+
+  void read_keys(scenario::StepReader& r, const YAML::Node& value, scenario::Step& step) const {
     if (!value.IsSequence()) {
       r.error(value, "expected a list of keys, e.g. [\"1\", \"2\", \"ENTER\"], got " +
                          describe_value(value));
@@ -199,8 +258,9 @@ class KeysStep : public scenario::StepKind {
 
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
-    act(ctx, *this, step);
     sr.summary = "keys";
+    sr.message = repeat_at_prompts(ctx, step, [&] { act(ctx, *this, step); });
+    sr.ok = sr.message.empty();
   }
 };
 

@@ -289,7 +289,8 @@ TEST(ScenarioErrors, StepItems) {
           "expect",
           "s.yaml:12:5: step 'fault' needs a value: fault: NAME (+ when:, for:, the fault's "
           "parameters)",
-          "s.yaml:14:5: step 'keys' needs a value: keys: [\"1\", \"2\", \"ENTER\"]"}));
+          "s.yaml:14:5: step 'keys' needs a value: keys: [\"1\", \"2\", \"ENTER\"] or keys: "
+          "{press: […], times?}"}));
 }
 
 TEST(ScenarioErrors, KeysBesideAStep) {
