@@ -40,6 +40,7 @@ std::string unmet_need(const scenario::Scenario& sc, const terminal::Capabilitie
 std::string unmet_need(const scenario::Scenario& sc, const bench::Station& station) {
   terminal::TerminalOptions options;
   options.settings = station.terminal.settings;
+  options.list_settings = station.terminal.list_settings;
   return unmet_need(sc, terminal::driver_capabilities(station.terminal.driver, options),
                     station.terminal.driver);
 }

@@ -1,13 +1,17 @@
 // The terminal driver registry and the list of built-in drivers.
 #include <stdexcept>
 
+#include "rig/terminal/adapter_terminal.h"
 #include "rig/terminal/rig_ecr_terminal.h"
 #include "rig/terminal/terminal.h"
 
 namespace rig::terminal {
 
 // The one list of built-in drivers: a new driver adds its register_NAME() here.
-void register_builtin_drivers(DriverRegistry& registry) { register_rig_ecr(registry); }
+void register_builtin_drivers(DriverRegistry& registry) {
+  register_rig_ecr(registry);
+  register_adapter(registry);
+}
 
 void DriverRegistry::add(DriverInfo info) {
   if (find(info.name))

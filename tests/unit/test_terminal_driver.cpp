@@ -241,12 +241,12 @@ TEST(Capabilities, AScenarioNeedingMoreIsSkippedWithTheFirstReason) {
 }
 
 TEST(DriverRegistry, KnowsRigEcrAndNamesTheKnownOnesForAnUnknownDriver) {
-  EXPECT_EQ(rig::terminal::drivers().names(), std::vector<std::string>{"rig-ecr"});
+  EXPECT_EQ(rig::terminal::drivers().names(), (std::vector<std::string>{"rig-ecr", "adapter"}));
   try {
     rig::terminal::make_terminal_driver("zvt", {}, {});
     FAIL() << "no exception";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown terminal driver 'zvt' (known: rig-ecr)");
+    EXPECT_STREQ(e.what(), "unknown terminal driver 'zvt' (known: rig-ecr, adapter)");
   }
   EXPECT_THROW(rig::terminal::driver_capabilities("zvt", {}), std::invalid_argument);
   Capabilities c = rig::terminal::driver_capabilities("rig-ecr", {});
