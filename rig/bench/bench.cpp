@@ -78,6 +78,50 @@ void read_terminal_profile(YamlReader& reader, const YAML::Node& node, const std
   }
 }
 
+// `settings:` of a terminal whose driver declares them (terminal::DriverSetting): each key
+// known, each required one there, each value of its type.
+void read_declared_settings(YamlReader& reader, const YAML::Node& set, const YAML::Node& terminal,
+                            const terminal::DriverInfo& driver, const std::string& what,
+                            TerminalWiring& out) {
+  using Type = terminal::DriverSetting::Type;
+  const std::string where = "settings of the terminal of " + what;
+  if (!set.IsDefined()) {
+    for (const auto& s : driver.settings) {
+      if (s.required) {
+        reader.error(terminal, "missing key 'settings' in terminal of " + what + " (driver " +
+                                   driver.name + " needs settings." + s.name + ")");
+        return;
+      }
+    }
+    return;
+  }
+  MapReader sm(reader, set, where);
+  if (!sm.valid()) return;
+  for (const auto& s : driver.settings) {
+    YAML::Node n = sm.get(s.name);
+    if (!n.IsDefined()) {
+      if (s.required) sm.missing(s.name);
+      continue;
+    }
+    if (s.type == Type::argv) {
+      std::vector<std::string> argv;
+      if (!reader.read(n, argv)) continue;
+      if (argv.empty()) reader.error(n, s.name + " of " + where + " is empty");
+      out.list_settings[s.name] = argv;
+      continue;
+    }
+    std::string text;
+    if (!reader.read(n, text)) continue;
+    if (s.type == Type::duration && !parse_duration(text)) {
+      reader.error(
+          n, s.name + " of " + where + " must be a duration (500ms, 10s), got '" + text + "'");
+      continue;
+    }
+    out.settings[s.name] = text;
+  }
+  sm.finish();
+}
+
 void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
                   const std::string& bench_dir, Station& st) {
   st.line = node.Mark().line + 1;
@@ -88,6 +132,7 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
   if (YAML::Node t = m.get("terminal"); t.IsDefined()) {
     MapReader tm(reader, t, "terminal of " + what);
     tm.optional_choice("driver", terminal::drivers().names(), st.terminal.driver);
+    const terminal::DriverInfo* driver = terminal::drivers().find(st.terminal.driver);
     tm.required("link", st.terminal.link);
     tm.optional("ack_timeout", st.terminal.ack_timeout);
     tm.optional("attempts", st.terminal.attempts);
@@ -113,7 +158,10 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
     if (YAML::Node l = tm.get("launch"); l.IsDefined()) {
       read_launch(reader, l, "launch of " + what, st.terminal.launch);
     }
-    if (YAML::Node set = tm.get("settings"); set.IsDefined()) {
+    YAML::Node set = tm.get("settings");
+    if (driver && !driver->settings.empty()) {
+      read_declared_settings(reader, set, t, *driver, what, st.terminal);
+    } else if (set.IsDefined()) {
       MapReader sm(reader, set, "settings of the terminal of " + what);
       if (sm.valid()) {
         for (const auto& kv : set) {

@@ -60,8 +60,10 @@ struct TerminalWiring {
   // taking scenarios. The old key terminal.supervisor_password still sets it (deprecated).
   TerminalProfile profile;
   Launch launch;                             // a simulator to start (virtual bench)
-  // `settings:` driver-specific values (TerminalOptions::settings), ${…} expanded at bring-up.
+  // `settings:` driver-specific values (TerminalOptions::settings), ${…} expanded at bring-up;
+  // list values (an adapter's command) in list_settings, each item expanded.
   std::map<std::string, std::string> settings;
+  std::map<std::string, std::vector<std::string>> list_settings;
 };
 
 struct HostWiring {

@@ -30,4 +30,7 @@ void add_report_commands(CLI::App& app, int& exit_code);
 // `rig proxy`: the network fault proxy alone, in front of a host, with a control socket.
 void add_proxy_command(CLI::App& app, int& exit_code);
 
+// `rig adapter-check`: a terminal adapter's hello and status round trip.
+void add_adapter_commands(CLI::App& app, int& exit_code);
+
 }  // namespace rig::cli

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   rig::cli::add_report_commands(app, exit_code);
   rig::cli::add_proxy_command(app, exit_code);
   rig::cli::add_locks_command(app, exit_code);
+  rig::cli::add_adapter_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

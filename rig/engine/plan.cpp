@@ -189,6 +189,7 @@ std::string unmet_need(const scenario::Scenario& sc, const bench::Station& stati
   terminal::TerminalOptions options;
   options.link_spec = station.terminal.link;  // as written: a driver's transport shows in it
   options.settings = station.terminal.settings;
+  options.list_settings = station.terminal.list_settings;
   return unmet_need(sc, terminal::driver_capabilities(station.terminal.driver, options),
                     station.terminal.driver);
 }

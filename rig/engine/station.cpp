@@ -101,6 +101,9 @@ std::string Station::trouble() const {
     std::lock_guard<std::mutex> lock(mu_);
     if (!trouble_.empty()) return trouble_;
   }
+  if (terminal_) {
+    if (std::string why = terminal_->trouble(); !why.empty()) return why;
+  }
   if (simulator_ && !simulator_->running()) {
     auto status = simulator_->exit_status();
     std::string why = simulator_->name() + " " + (status ? status->describe() : "ended");
@@ -180,6 +183,9 @@ std::string Station::up(std::chrono::milliseconds timeout) {
     options.attempts = wiring_.terminal.attempts;
     for (const auto& [key, value] : wiring_.terminal.settings) {
       options.settings[key] = vars_.expand(value);
+    }
+    for (const auto& [key, list] : wiring_.terminal.list_settings) {
+      options.list_settings[key] = vars_.expand(list);
     }
     terminal::TerminalSink sink;
     sink.on_observation = [this](const terminal::Observation& o, link::Clock::time_point at) {

@@ -219,7 +219,16 @@ Spawned spawn_here(const SpawnRequest& req, const std::string& exe) {
     return failure(req.name, error_text(err));
   }
   int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1], &null_fd}) {
+  int in_pipe[2] = {-1, -1};
+  if (req.stdin_pipe && ::pipe2(in_pipe, O_CLOEXEC) != 0) {
+    int err = errno;
+    for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1], &null_fd}) {
+      close_fd(*fd);
+    }
+    return failure(req.name, error_text(err));
+  }
+  for (int* fd : {&out_pipe[0], &out_pipe[1], &err_pipe[0], &err_pipe[1], &null_fd, &in_pipe[0],
+                  &in_pipe[1]}) {
     lift_fd(*fd);
   }
 
@@ -240,7 +249,7 @@ Spawned spawn_here(const SpawnRequest& req, const std::string& exe) {
 
   ChildSetup setup;
   setup.parent = ::getpid();
-  setup.stdin_fd = null_fd;
+  setup.stdin_fd = req.stdin_pipe ? in_pipe[0] : null_fd;
   setup.stdout_fd = out_pipe[1];
   setup.stderr_fd = err_pipe[1];
   setup.cwd = req.cwd.empty() ? nullptr : req.cwd.c_str();
@@ -291,11 +300,16 @@ Spawned spawn_here(const SpawnRequest& req, const std::string& exe) {
   close_fd(out_pipe[1]);
   close_fd(err_pipe[1]);
   close_fd(null_fd);
+  close_fd(in_pipe[0]);
   if (result.pid > 0) {
     result.out_fd = out_pipe[0];
     result.err_fd = err_pipe[0];
+    // Writes wait with poll() and a deadline: an adapter that stops reading must not hang us.
+    if (in_pipe[1] >= 0) ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+    result.in_fd = in_pipe[1];
     return result;
   }
+  close_fd(in_pipe[1]);
   close_fd(out_pipe[0]);
   close_fd(err_pipe[0]);
   // The forked child reported its exec failure and exited; reap it so no zombie is left.

@@ -9,7 +9,8 @@
 //   orphaned descendants of a child are re-parented to us and can be reaped with
 //   waitid(P_PGID, ...) by whoever supervises that group.
 // - The child starts with: its own process group (pgid == pid, set in the child and in the
-//   parent), PR_SET_PDEATHSIG(SIGTERM), stdin on /dev/null, stdout and stderr on two new pipes,
+//   parent), PR_SET_PDEATHSIG(SIGTERM), stdin on /dev/null (or on a new pipe when asked),
+//   stdout and stderr on two new pipes,
 //   an empty signal mask and default signal dispositions, and every descriptor above 2 marked
 //   close-on-exec.
 #pragma once
@@ -29,12 +30,14 @@ struct SpawnRequest {
   std::string name;               // prefix of error messages
   std::string cwd;                // empty: the controller's
   std::vector<std::pair<std::string, std::string>> env;  // overrides on the inherited environment
+  bool stdin_pipe = false;  // stdin on a pipe (Spawned::in_fd) instead of /dev/null
 };
 
 struct Spawned {
   pid_t pid = -1;     // also the process group id; -1 when the start failed
   int out_fd = -1;    // read end of the child's stdout, close-on-exec, owned by the caller
   int err_fd = -1;    // read end of the child's stderr
+  int in_fd = -1;     // write end of the child's stdin (stdin_pipe), close-on-exec, nonblocking
   std::string error;  // "<name>: cannot start: <why>" when pid == -1
 };
 

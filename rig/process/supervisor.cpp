@@ -109,10 +109,15 @@ struct Child::Core {
       throw std::runtime_error(std::string("eventfd failed: ") + detail::error_text(errno));
     }
   }
-  ~Core() { ::close(wake_fd); }
+  ~Core() {
+    ::close(wake_fd);
+    if (in_fd >= 0) ::close(in_fd);
+  }
 
   Spec spec;
   int wake_fd = -1;  // tells the reader to drain what is there and quit
+  std::mutex in_mu;  // guards in_fd and orders writes to it
+  int in_fd = -1;    // write end of the child's stdin (Spec::stdin_pipe)
 
   mutable std::mutex mu;
   mutable std::condition_variable cv;
@@ -453,10 +458,14 @@ Status Child::start() {
       return {Outcome::error, c.spec.name + ": cannot start: the controller is stopping"};
     }
   }
-  detail::SpawnRequest req{c.spec.argv, c.spec.name, c.spec.cwd, c.spec.env};
+  detail::SpawnRequest req{c.spec.argv, c.spec.name, c.spec.cwd, c.spec.env, c.spec.stdin_pipe};
   detail::Spawned sp = detail::spawn(req);
   if (sp.pid < 0) {
     return {Outcome::error, sp.error};
+  }
+  {
+    std::lock_guard<std::mutex> in_lock(c.in_mu);
+    c.in_fd = sp.in_fd;
   }
 
   std::lock_guard<std::mutex> lock(c.mu);
@@ -491,6 +500,80 @@ Status Child::start() {
     c.term_locked();
   }
   return {};
+}
+
+namespace {
+
+// write(2) with SIGPIPE blocked in this thread; a SIGPIPE the write raised is taken back, so
+// that a child gone away is an EPIPE here and not the death of a controller that does not
+// ignore the signal (the Python module, tests).
+ssize_t write_quietly(int fd, const char* data, std::size_t size) {
+  sigset_t pipe_only;
+  sigset_t old;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+  sigset_t pending;
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  ssize_t n = ::write(fd, data, size);
+  int err = errno;
+  if (n < 0 && err == EPIPE && !was_pending) {
+    timespec zero{0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  errno = err;
+  return n;
+}
+
+}  // namespace
+
+Status Child::write_stdin(std::string_view data, Deadline deadline) {
+  Core& c = *core_;
+  const auto called = Clock::now();
+  std::lock_guard<std::mutex> lock(c.in_mu);
+  if (c.in_fd < 0) {
+    std::string why = !c.spec.stdin_pipe ? "stdin is not a pipe"
+                      : pid() < 0        ? "not started"
+                                         : "stdin is closed";
+    return {Outcome::error, c.spec.name + ": " + why};
+  }
+  std::size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = write_quietly(c.in_fd, data.data() + done, data.size() - done);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && errno == EPIPE) {
+      return {Outcome::exited, c.spec.name + ": stopped reading its stdin (Broken pipe)"};
+    }
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      return {Outcome::error,
+              c.spec.name + ": cannot write to its stdin: " + detail::error_text(errno)};
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      return {Outcome::timeout, c.spec.name + ": timed out after " +
+                                    std::to_string(ms_between(called, deadline)) +
+                                    " ms writing to its stdin"};
+    }
+    pollfd p{c.in_fd, POLLOUT, 0};
+    ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count() + 1, 60000)));
+  }
+  return {};
+}
+
+void Child::close_stdin() {
+  std::lock_guard<std::mutex> lock(core_->in_mu);
+  if (core_->in_fd >= 0) ::close(core_->in_fd);
+  core_->in_fd = -1;
 }
 
 const std::string& Child::name() const { return core_->spec.name; }

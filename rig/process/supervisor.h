@@ -13,8 +13,10 @@
 // - The controller becomes a child subreaper (PR_SET_CHILD_SUBREAPER) at the first start: the
 //   orphaned descendants of a child are re-parented to the controller and reaped by its
 //   supervisor. Nothing else in the controller may call waitpid(-1) or wait().
-// - stdin is /dev/null. stdout and stderr are read as lines (split on '\n', a trailing '\r'
-//   removed, a final unterminated line kept, lines over 64 KiB split). Each line carries the
+// - stdin is /dev/null, or a pipe the controller writes with write_stdin() when
+//   Spec::stdin_pipe is set (a process that talks with the controller over its standard
+//   streams: a terminal adapter). stdout and stderr are read as lines (split on '\n', a trailing
+//   '\r' removed, a final unterminated line kept, lines over 64 KiB split). Each line carries the
 //   steady_clock time it was read and its stream. The last Spec::max_lines lines are kept.
 // - The child starts with an empty signal mask, default signal dispositions, and no descriptor
 //   of the controller other than its three standard streams.
@@ -100,6 +102,7 @@ struct Spec {
   // Set on top of the controller's environment (an entry replaces a variable of the same name).
   std::vector<std::pair<std::string, std::string>> env;
   std::size_t max_lines = 1000;  // lines kept for lines() and wait_for_line(); at least 1
+  bool stdin_pipe = false;       // stdin on a pipe written with write_stdin(), not /dev/null
   // Called for every line, in order, on the child's reader thread, without any lock held.
   // It must not throw (exceptions are swallowed), block for long, or stop/destroy this Child.
   std::function<void(const Line&)> on_line;
@@ -140,6 +143,16 @@ class Child {
   // Same, for the first line (either stream) in which `pattern` is found (std::regex_search).
   LineResult wait_for_line(const std::regex& pattern, Deadline deadline, std::uint64_t from_seq = 0,
                            std::string_view what = "the ready line") const;
+
+  // Writes all of `data` to the child's stdin (Spec::stdin_pipe), waiting while the pipe is full
+  // until the deadline. Never raises SIGPIPE. Fails with:
+  //   timeout: "<name>: timed out after N ms writing to its stdin" (part may have been written);
+  //   exited:  "<name>: stopped reading its stdin (Broken pipe)" when the read end is gone;
+  //   error:   "<name>: stdin is closed" / "<name>: stdin is not a pipe" / "<name>: not started".
+  // Thread-safe: concurrent writes do not interleave.
+  Status write_stdin(std::string_view data, Deadline deadline);
+  // Closes the child's stdin (it reads end of file). Idempotent.
+  void close_stdin();
 
   // Copy of the kept lines, oldest first.
   std::vector<Line> lines() const;

@@ -1,6 +1,7 @@
 // The terminal driver registry and the list of built-in drivers.
 #include <stdexcept>
 
+#include "rig/terminal/adapter_terminal.h"
 #include "rig/terminal/rig_ecr_terminal.h"
 #include "rig/terminal/terminal.h"
 #include "rig/terminal/zvt_terminal.h"
@@ -11,6 +12,7 @@ namespace rig::terminal {
 void register_builtin_drivers(DriverRegistry& registry) {
   register_rig_ecr(registry);
   register_zvt(registry);
+  register_adapter(registry);
 }
 
 void DriverRegistry::add(DriverInfo info) {

@@ -74,6 +74,21 @@ ObservationKind kind_of(const Observation& observation) {
   return std::visit(Kind{}, observation);
 }
 
+const std::vector<std::string>& status_field_names() {
+  static const std::vector<std::string> names = {"state",
+                                                 "paper",
+                                                 "pending_reversals",
+                                                 "failed_reversals",
+                                                 "manual_handling",
+                                                 "locked",
+                                                 "last_id",
+                                                 "stan",
+                                                 "busy_id",
+                                                 "tid",
+                                                 "version"};
+  return names;
+}
+
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -136,6 +136,10 @@ struct StatusSnapshot {
   std::string version;
 };
 
+// Every field a StatusSnapshot can carry (the names of Capabilities::status_fields), in the
+// order of docs/terminal-drivers.md.
+const std::vector<std::string>& status_field_names();
+
 // A frame or control byte on the ECR link, as the controller's end saw it.
 struct WireRecord {
   enum class Direction { in, out };  // in: from the terminal

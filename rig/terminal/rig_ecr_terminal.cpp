@@ -134,17 +134,7 @@ Capabilities rig_ecr_capabilities() {
   c.observations = {ObservationKind::result,  ObservationKind::display, ObservationKind::prompt,
                     ObservationKind::receipt, ObservationKind::event,   ObservationKind::status,
                     ObservationKind::wire,    ObservationKind::note};
-  c.status_fields = {"state",
-                     "paper",
-                     "pending_reversals",
-                     "failed_reversals",
-                     "manual_handling",
-                     "locked",
-                     "last_id",
-                     "stan",
-                     "busy_id",
-                     "tid",
-                     "version"};
+  c.status_fields = {status_field_names().begin(), status_field_names().end()};
   c.faults = {"ecr.disconnect", "ecr.bad_lrc", "ecr.no_ack", "ecr.noise"};
   return c;
 }

@@ -50,6 +50,10 @@ class TerminalDriver : public fault::FixtureDriver {
   // comes later as observations. A command outside capabilities() is our bug, not the
   // terminal's: the engine never sends one (it skips the scenario before).
   virtual rig::link::Status send(const Command& command, rig::link::Deadline deadline) = 0;
+  // Why the driver cannot go on ("" while it can): a part of the driver itself broke (an
+  // adapter process that died, went silent or wrote garbage). The station reports it as an
+  // infrastructure error of its own and takes no more scenarios.
+  virtual std::string trouble() const { return ""; }
 };
 
 // What a driver is built from: the bench's `terminal:` entry of its station.
@@ -59,6 +63,24 @@ struct TerminalOptions {
   int attempts = 3;
   // Driver-specific settings (a ZVT password, an adapter's argv …), as written in the bench.
   std::map<std::string, std::string> settings;
+  // Settings whose value is a list (DriverSetting::Type::argv): an adapter's command line.
+  std::map<std::string, std::vector<std::string>> list_settings;
+};
+
+// A setting a driver reads from the `settings:` of its station's `terminal:` entry. A driver
+// that declares its settings has them checked when the bench loads (an unknown key, a missing
+// required one, a wrong type are errors at file:line:col); one that declares none takes any
+// key, as text, and checks it itself when built.
+struct DriverSetting {
+  enum class Type {
+    text,      // a string (${…} expanded at bring-up)
+    argv,      // a non-empty list of strings, each ${…} expanded (TerminalOptions::list_settings)
+    duration,  // "500ms", "10s" (docs/bench.md), kept as written in TerminalOptions::settings
+  };
+  std::string name;
+  Type type = Type::text;
+  bool required = false;
+  std::string doc;  // one line, with the default when there is one
 };
 
 // A registered driver. Adding one: a file pair rig/terminal/NAME_terminal.{h,cpp} defining
@@ -74,6 +96,8 @@ struct DriverInfo {
   // The faults it makes on its own link, with their parameters, for the scenario catalogue
   // (family "ecr"). Two drivers may offer the same fault name with the same parameters.
   std::vector<scenario::FaultInfo> faults;
+  // Its settings (see DriverSetting); empty: any key, unchecked.
+  std::vector<DriverSetting> settings;
 };
 
 class DriverRegistry {

@@ -140,7 +140,7 @@ TEST(BenchLoad, TerminalDriverAndItsSettings) {
       "  - name: b\n"
       "    terminal: {link: pty, settings: {password: [1]}}\n");
   std::vector<std::string> want = {
-      "4:24: unknown driver 'opi' (known: rig-ecr, zvt)",
+      "4:24: unknown driver 'opi' (known: rig-ecr, zvt, adapter)",
       "6:48: expected text, got a list",
   };
   EXPECT_EQ(issues, want);
@@ -153,6 +153,44 @@ TEST(BenchLoad, TerminalDriverAndItsSettings) {
   std::filesystem::remove(path);
   EXPECT_EQ(bench.stations.at(0).terminal.settings,
             (std::map<std::string, std::string>{{"password", "000000"}, {"port", "20007"}}));
+}
+
+// A driver that declares its settings (adapter) has them checked when the bench loads.
+TEST(BenchLoad, DeclaredTerminalSettingsAreChecked) {
+  auto issues = issues_of(
+      "name: b\n"
+      "stations:\n"
+      "  - name: a\n"
+      "    terminal: {driver: adapter, link: pty}\n"
+      "  - name: b\n"
+      "    terminal: {driver: adapter, link: pty, settings: {reply_timeout: 5s}}\n"
+      "  - name: c\n"
+      "    terminal:\n"
+      "      driver: adapter\n"
+      "      link: pty\n"
+      "      settings: {command: python3 x.py, hello_timeout: soon, colour: red}\n"
+      "  - name: d\n"
+      "    terminal: {driver: adapter, link: pty, settings: {command: []}}\n");
+  std::vector<std::string> want = {
+      "4:15: missing key 'settings' in terminal of station 'a' (driver adapter needs "
+      "settings.command)",
+      "6:54: missing key 'command' in settings of the terminal of station 'b'",
+      "11:27: expected a list, got 'python3 x.py'",
+      "11:56: hello_timeout of settings of the terminal of station 'c' must be a duration "
+      "(500ms, 10s), got 'soon'",
+      "11:62: unknown key 'colour' in settings of the terminal of station 'c' (known: command, "
+      "hello_timeout, reply_timeout)",
+      "13:64: command of settings of the terminal of station 'd' is empty",
+  };
+  EXPECT_EQ(issues, want);
+
+  auto bench = rig::bench::load_bench(POSRIG_SOURCE_DIR "/fixtures/benches/virtual-adapter.yaml");
+  const auto& t = bench.stations.at(0).terminal;
+  EXPECT_EQ(t.driver, "adapter");
+  EXPECT_EQ(t.list_settings.at("command"),
+            (std::vector<std::string>{"/usr/bin/python3",
+                                      "${bench_dir}/../adapters/rig_ecr_adapter.py"}));
+  EXPECT_EQ(t.settings.at("reply_timeout"), "5s");
 }
 
 TEST(Variables, ExpandsAndNamesUnknownOnes) {

@@ -477,5 +477,58 @@ TEST(Supervisor, StopAllChildrenStopsEveryGroup) {
   EXPECT_EQ(late.start().message, "vterm: cannot start: the controller is stopping");
 }
 
+TEST(Supervisor, StdinPipeCarriesLinesToTheChildAndClosesToEndIt) {
+  Spec spec = shell("while read -r line; do echo \"got $line\"; done; echo eof; exit 4");
+  spec.stdin_pipe = true;
+  Child child(spec);
+  ASSERT_TRUE(child.start().ok());
+  ASSERT_TRUE(child.write_stdin("one\ntwo\n", after(kLong)).ok());
+  EXPECT_TRUE(child.wait_for_line(std::regex("^got two$"), after(kLong)).status.ok());
+  child.close_stdin();
+  EXPECT_TRUE(child.wait_for_line(std::regex("^eof$"), after(kLong)).status.ok());
+  auto status = child.wait_exit(after(kLong));
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->code, 4);
+  Status closed = child.write_stdin("three\n", after(kLong));
+  EXPECT_EQ(closed.code, Outcome::error);
+  EXPECT_EQ(closed.message, child.name() + ": stdin is closed");
+}
+
+TEST(Supervisor, StdinOfAChildThatStoppedReadingFailsWithoutSigpipe) {
+  // Not ignored here: a write to a pipe nobody reads must not kill the test.
+  struct sigaction dfl {};
+  struct sigaction old {};
+  dfl.sa_handler = SIG_DFL;
+  ASSERT_EQ(::sigaction(SIGPIPE, &dfl, &old), 0);
+  Spec spec = shell("exec 0<&-; echo closed; exec sleep 30");
+  spec.stdin_pipe = true;
+  Child child(spec);
+  ASSERT_TRUE(child.start().ok());
+  ASSERT_TRUE(child.wait_for_line(std::regex("^closed$"), after(kLong)).status.ok());
+  Status s = child.write_stdin("x\n", after(kLong));
+  EXPECT_EQ(s.code, Outcome::exited);
+  EXPECT_EQ(s.message, child.name() + ": stopped reading its stdin (Broken pipe)");
+  ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+TEST(Supervisor, StdinWriteTimesOutWhenTheChildDoesNotRead) {
+  Spec spec = shell("exec sleep 30");
+  spec.stdin_pipe = true;
+  Child child(spec);
+  ASSERT_TRUE(child.start().ok());
+  const std::string big(1 << 20, 'x');  // more than a pipe holds
+  Status s = child.write_stdin(big, after(200ms));
+  EXPECT_EQ(s.code, Outcome::timeout);
+  EXPECT_THAT(s.message, MatchesRegex(".*: timed out after [0-9]+ ms writing to its stdin"));
+}
+
+TEST(Supervisor, StdinIsNotAPipeUnlessAsked) {
+  Child child(shell("exec sleep 30"));
+  ASSERT_TRUE(child.start().ok());
+  Status s = child.write_stdin("x", after(kLong));
+  EXPECT_EQ(s.code, Outcome::error);
+  EXPECT_EQ(s.message, child.name() + ": stdin is not a pipe");
+}
+
 }  // namespace
 }  // namespace rig::process

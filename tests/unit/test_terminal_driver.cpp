@@ -289,12 +289,13 @@ TEST(Capabilities, PromptKindsMethodsAndTransactionIds) {
 }
 
 TEST(DriverRegistry, KnowsRigEcrAndNamesTheKnownOnesForAnUnknownDriver) {
-  EXPECT_EQ(rig::terminal::drivers().names(), (std::vector<std::string>{"rig-ecr", "zvt"}));
+  EXPECT_EQ(rig::terminal::drivers().names(),
+            (std::vector<std::string>{"rig-ecr", "zvt", "adapter"}));
   try {
     rig::terminal::make_terminal_driver("opi", {}, {});
     FAIL() << "no exception";
   } catch (const std::invalid_argument& e) {
-    EXPECT_STREQ(e.what(), "unknown terminal driver 'opi' (known: rig-ecr, zvt)");
+    EXPECT_STREQ(e.what(), "unknown terminal driver 'opi' (known: rig-ecr, zvt, adapter)");
   }
   EXPECT_THROW(rig::terminal::driver_capabilities("opi", {}), std::invalid_argument);
   Capabilities c = rig::terminal::driver_capabilities("rig-ecr", {});
