@@ -4,6 +4,7 @@
 #include <set>
 
 #include "rig/bench/yaml_reader.h"
+#include "rig/link/link.h"
 #include "rig/terminal/terminal.h"
 
 namespace rig::bench {
@@ -43,7 +44,8 @@ void read_launch(YamlReader& reader, const YAML::Node& node, const std::string& 
   m.optional("ready", out.ready);
   m.optional("ready_timeout", out.ready_timeout);
   m.finish();
-  if (m.has("argv") && out.argv.empty()) reader.error(m.get("argv"), "argv of " + what + " is empty");
+  if (m.has("argv") && out.argv.empty())
+    reader.error(m.get("argv"), "argv of " + what + " is empty");
 }
 
 void read_fault_wiring(YamlReader& reader, const std::string& family, const YAML::Node& node,
@@ -93,7 +95,8 @@ void read_fault_wiring(YamlReader& reader, const std::string& family, const YAML
             if (out.driver == "command") {
               std::vector<std::string> argv;
               if (one.required(action, argv)) {
-                if (argv.empty()) reader.error(one.get(action), std::string(action) + " argv is empty");
+                if (argv.empty())
+                  reader.error(one.get(action), std::string(action) + " argv is empty");
                 out.argv_settings[fault + "." + action] = argv;
               }
             } else {
@@ -133,6 +136,18 @@ void read_terminal_profile(YamlReader& reader, const YAML::Node& node, const std
   }
 }
 
+// A link spec written out in full is checked now (a bad host, port or line setting is an error
+// at its file:line:col); one with ${…} is known only when the station comes up, and a bare `pty`
+// is the pair the bench creates for a launched simulator.
+void check_link(YamlReader& reader, const YAML::Node& node, const std::string& spec) {
+  if (spec == "pty" || spec.find("${") != std::string::npos) return;
+  try {
+    (void)rig::link::make_link(spec);  // builds, never opens
+  } catch (const std::invalid_argument& e) {
+    reader.error(node, e.what());
+  }
+}
+
 void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
                   const std::string& bench_dir, Station& st) {
   st.line = node.Mark().line + 1;
@@ -143,7 +158,7 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
   if (YAML::Node t = m.get("terminal"); t.IsDefined()) {
     MapReader tm(reader, t, "terminal of " + what);
     tm.optional_choice("driver", terminal::drivers().names(), st.terminal.driver);
-    tm.required("link", st.terminal.link);
+    if (tm.required("link", st.terminal.link)) check_link(reader, tm.get("link"), st.terminal.link);
     tm.optional("ack_timeout", st.terminal.ack_timeout);
     tm.optional("attempts", st.terminal.attempts);
     tm.optional("tid", st.terminal.tid);
