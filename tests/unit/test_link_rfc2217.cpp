@@ -337,12 +337,18 @@ TEST(Rfc2217Ser2net, FlowControlTheServerCannotDoIsRefusedByName) {
                                 "inbound flow control");
 }
 
-TEST(Rfc2217Ser2net, AStoppedServerIsRefusedAndAMissingDeviceIsNamed) {
+TEST(Rfc2217Ser2net, ABusyPortAStoppedServerAndAMissingDeviceAreNamed) {
   if (!have_ser2net()) GTEST_SKIP() << "ser2net is not installed (scripts/deps.sh installs it)";
   Ser2net bench;
   bench.start();
   LinkPtr link = make_link(bench.spec());
   ASSERT_TRUE(link->open());
+  // A second controller is turned away while the first holds the port (ser2net's default).
+  LinkPtr second = make_link(bench.spec());
+  Status busy = second->open();
+  EXPECT_EQ(busy.code, IoStatus::closed);
+  EXPECT_EQ(busy.message,
+            bench.spec() + ": open failed: the server closed the connection: Port already in use");
   // The server goes away under an open link: reads see the hang-up.
   bench.server->stop();
   Chunk c = link->read(after(seconds(5)));
