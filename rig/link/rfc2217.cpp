@@ -178,6 +178,7 @@ Status Rfc2217Link::negotiate(Deadline deadline) {
                   line_sent ? "open timed out: the server did not answer: " + check.missing()
                             : "open timed out: option negotiation unfinished");
     }
+    if (c.status.code == IoStatus::aborted) return fail(IoStatus::aborted, "open aborted");
     if (c.status.code == IoStatus::closed) {
       std::lock_guard<std::mutex> l(mu_);
       std::string said = printable(pending_);

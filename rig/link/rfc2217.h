@@ -32,6 +32,7 @@ protocol::rfc2217::LineSettings rfc2217_line(const SerialSettings& settings);
 //   "rfc2217://127.0.0.1:7000: open timed out: the server did not answer: parity, flow control"
 //   "rfc2217://127.0.0.1:7000: open failed: the server closed the connection: <what it said>"
 //   "rfc2217://127.0.0.1:7000: configure failed: flow control: asked DSR, the server set ..."
+//   "rfc2217://127.0.0.1:7000: open aborted"                (abort() during connect or negotiation)
 // After open, read() returns only the serial data: Telnet commands, answers and the server's
 // NOTIFY-LINESTATE / NOTIFY-MODEMSTATE are consumed (and counted), IAC IAC is one 0xFF; write()
 // doubles 0xFF. Negotiation the server starts later is answered from read().

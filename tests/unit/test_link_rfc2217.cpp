@@ -206,6 +206,40 @@ TEST(Rfc2217Link, ASettingTheServerChangedIsAConfigureError) {
   EXPECT_FALSE(s.link->is_open());
 }
 
+TEST(Rfc2217Link, AbortWakesAnOpenWaitingForTheServer) {
+  Scripted s;
+  s.start();
+  s.client_sent(kStartBytes);
+  s.link->abort();
+  Status opened = s.opened.get();
+  EXPECT_EQ(opened.code, IoStatus::aborted);
+  EXPECT_EQ(opened.message, s.name() + ": open aborted");
+  EXPECT_FALSE(s.link->is_open());
+}
+
+// A server that will not do BINARY: CR travels as CR NUL both ways, and the data is unchanged.
+TEST(Rfc2217Link, WithoutBinaryCrIsSentAsCrNulAndDataStillArrivesUnchanged) {
+  Scripted s;
+  s.start();
+  s.client_sent(kStartBytes);
+  ASSERT_TRUE(s.server->write(telnet::command(telnet::kDont, telnet::kBinary) +
+                                  telnet::command(telnet::kWont, telnet::kBinary) +
+                                  telnet::command(telnet::kDo, telnet::kSga) +
+                                  telnet::command(telnet::kWill, telnet::kSga) +
+                                  telnet::command(telnet::kDo, kComPort),
+                              after(seconds(1))));
+  s.client_sent(kConfigureBytes);
+  ASSERT_TRUE(s.server->write(default_answers(), after(seconds(1))));
+  Status opened = s.opened.get();
+  ASSERT_TRUE(opened) << opened.message;
+  ASSERT_TRUE(s.link->write(bytes({0x02, '\r', 0xff, 0x03}), after(seconds(1))));
+  EXPECT_EQ(s.client_sent(6), bytes({0x02, '\r', 0, 0xff, 0xff, 0x03}));
+  ASSERT_TRUE(s.server->write(bytes({'\r', 0, '\r', '\n', 0xff, 0xff}), after(seconds(1))));
+  Chunk c = read_exactly(*s.link, 4, after(seconds(2)));
+  ASSERT_TRUE(c.status) << c.status.message;
+  EXPECT_EQ(c.bytes, bytes({'\r', '\r', '\n', 0xff}));
+}
+
 TEST(Rfc2217Link, NoServerIsConnectionRefusedUnderItsOwnName) {
   std::uint16_t port;
   {
