@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "rig/fault/relay.h"
 #include "rig/link/pty.h"
 #include "rig/link/rfc2217.h"
 #include "rig/link/tcp.h"
@@ -401,6 +402,19 @@ TEST(Rfc2217Ser2net, ABusyPortAStoppedServerAndAMissingDeviceAreNamed) {
   EXPECT_EQ(missing.message, unplugged.spec() +
                                  ": open failed: the server closed the connection: Device open "
                                  "failure: Value or file not found");
+}
+
+// Every user of make_link takes rfc2217:// specs: a relay board plugged into the bench host.
+TEST(Rfc2217Ser2net, ARelayBoardAtTheBenchHostIsSwitchedThroughIt) {
+  if (!have_ser2net()) GTEST_SKIP() << "ser2net is not installed (scripts/deps.sh installs it)";
+  Ser2net bench;
+  bench.start();
+  fault::RelayBoard board(bench.spec("baud=9600&data=8&parity=none&stop=1&flow=none"));
+  Status on = board.set(3, true, after(seconds(5)));
+  ASSERT_TRUE(on) << on.message;
+  Chunk frame = read_exactly(bench.terminal, 4, after(seconds(5)));
+  ASSERT_TRUE(frame.status) << frame.status.message;
+  EXPECT_EQ(frame.bytes, fault::relay_frame(3, true));
 }
 
 }  // namespace
