@@ -13,6 +13,7 @@ void add_host_message(scenario::KindRegistry& r);
 void add_wallet_message(scenario::KindRegistry& r);
 void add_ledger(scenario::KindRegistry& r);
 void add_state(scenario::KindRegistry& r);
+void add_evidence(scenario::KindRegistry& r);
 }  // namespace rig::checks
 
 namespace rig::scenario {
@@ -28,6 +29,7 @@ void register_builtin_checks(KindRegistry& r) {
   checks::add_wallet_message(r);
   checks::add_ledger(r);
   checks::add_state(r);
+  checks::add_evidence(r);  // the evidence checks every scenario gets
 }
 
 }  // namespace rig::scenario

@@ -1,6 +1,7 @@
 #include "rig/engine/checks.h"
 
 #include <cmath>
+#include <set>
 
 #include "rig/engine/judge.h"
 #include "rig/engine/runner.h"
@@ -24,6 +25,21 @@ std::int64_t signed_minor(const std::string& text) {
   bool negative = !text.empty() && text[0] == '-';
   auto v = protocol::parse_amount(negative ? text.substr(1) : text).value_or(0);
   return negative ? -v : v;
+}
+
+// Whether every sale and refund the rig sent (TerminalPort's command notes) has a RESULT that
+// says how it ended (not UNKNOWN rc=IP).
+bool every_command_answered(const std::vector<Entry>& es) {
+  std::set<std::string> open;
+  for (const Entry& e : es) {
+    if (e.kind == EntryKind::note && e.fields.contains("command")) {
+      open.insert(e.fields.value("id", ""));
+    } else if (e.kind == EntryKind::result &&
+               !(e.fields.value("status", "") == "UNKNOWN" && e.fields.value("rc", "") == "IP")) {
+      open.erase(e.fields.value("id", ""));
+    }
+  }
+  return open.empty();
 }
 
 }  // namespace
@@ -71,11 +87,56 @@ std::string Checks::run_evidence(const std::vector<const scenario::EvidenceKind*
       can = can && terminal::lacking(need, term.capabilities(), term.driver_name()).empty();
     }
     if (!can) continue;
-    std::string failure = e->check(*this);
+    scenario::EvidenceVerdict v = e->check(*this);
+    if (!v.ran) {
+      tl_.add(EntryKind::note, {{"text", "evidence " + e->name() + " not run: " + v.why_not_run}});
+      continue;
+    }
+    const std::string failure =
+        v.failure.empty() ? "" : where.to_string() + ": evidence " + e->name() + ": " + v.failure;
     record(where.to_string(), "evidence " + e->name(), e->doc(), failure);
+    if (failure.empty() && !v.notes.empty()) {
+      std::string noted;
+      for (const auto& n : v.notes) noted += (noted.empty() ? "noted: " : "; ") + n;
+      results_.back().actual = noted;
+    }
     if (first.empty()) first = failure;
   }
   return first;
+}
+
+const Evidence& Checks::evidence() {
+  if (evidence_) return *evidence_;
+  Evidence ev;
+  ev.profile = &profile();
+  // A terminal may report idle before its last RESULT is through the link: give every sale and
+  // refund the rig sent a moment to have its outcome on the timeline (one that never comes, as
+  // after a lost link nobody asked LAST about, is judged as it stands).
+  const milliseconds grace(std::max<long long>(500, std::llround(5000.0 * st_.time_scale())));
+  tl_.wait_until(every_command_answered, Clock::now() + grace);
+  ev.timeline = tl_.snapshot();
+  link::HttpJsonClient* admin = st_.admin();
+  if (!admin) {
+    ev.no_host = "station " + st_.name() + " has no host admin endpoint";
+  } else if (!ledger_base_.is_object() || !ledger_base_.contains("seq")) {
+    ev.no_host = admin->name() + " reports no ledger sequence number (GET /admin/ledger seq)";
+  } else {
+    const std::string since = ledger_base_["seq"].dump();
+    link::JsonReply r =
+        admin->request("GET", "/admin/evidence?tid=" + st_.tid() + "&since=" + since,
+                       json::object(), link::after(milliseconds(5000)));
+    if (!r.status) throw InfrastructureError(r.status.message);
+    if (r.http_status == 404) {
+      ev.no_host = admin->name() + " does not serve GET /admin/evidence";
+    } else if (r.http_status != 200 || !r.body.is_object()) {
+      throw InfrastructureError(admin->name() + ": evidence query answered HTTP " +
+                                std::to_string(r.http_status));
+    } else {
+      ev.host = r.body;
+    }
+  }
+  evidence_ = std::move(ev);
+  return *evidence_;
 }
 
 json Checks::ledger_now(milliseconds timeout, std::string* error) {
