@@ -196,11 +196,29 @@ Verdict money_conserved(const engine::Evidence& ev) {
                            "; the terminal answered " + said);
     }
     const bool qr = t.method == "qr" || !text_of(r, "order").empty();
+    const std::string kind = t.type == "refund" ? "refund" : "purchase";
+    // A terminal that does not say its STAN or order (its driver has no such field) is matched
+    // by what the money was: an unclaimed standing transaction or paid order of the amount.
+    auto unclaimed = [&](const std::vector<json>& among, const char* key,
+                         std::set<std::string>& claimed) -> const json* {
+      for (const auto& h : among) {
+        const std::string k = key[0] == 's' ? stan_key(text_of(h, key)) : text_of(h, key);
+        const bool standing =
+            qr ? h.value("paid", false)
+               : h.value("status", "") == "approved" && h.value("kind", "") == kind;
+        if (standing && !claimed.count(k) && same_amount(text_of(h, "amount"), asked)) {
+          claimed.insert(k);
+          return &h;
+        }
+      }
+      return nullptr;
+    };
     if (qr) {
       const std::string order = text_of(r, "order");
-      const json* found = nullptr;
+      const json* found =
+          order.empty() ? unclaimed(orders, "out_trade_no", claimed_orders) : nullptr;
       for (const auto& o : orders) {
-        if (o.value("out_trade_no", "") == order) found = &o;
+        if (!order.empty() && o.value("out_trade_no", "") == order) found = &o;
       }
       if (!found) {
         f.failures.push_back(said + " names wallet order " + (order.empty() ? "(none)" : order) +
@@ -211,11 +229,10 @@ Verdict money_conserved(const engine::Evidence& ev) {
       continue;
     }
     const std::string stan = stan_key(text_of(r, "stan"));
-    const json* found = nullptr;
+    const json* found = stan.empty() ? unclaimed(txns, "stan", claimed_stans) : nullptr;
     for (const auto& h : txns) {
-      if (stan_key(text_of(h, "stan")) == stan) found = &h;
+      if (!stan.empty() && stan_key(text_of(h, "stan")) == stan) found = &h;
     }
-    const std::string kind = t.type == "refund" ? "refund" : "purchase";
     if (!found) {
       f.failures.push_back(said + ": the host has no 0200 with STAN " + text_of(r, "stan") +
                            " from this scenario");

@@ -310,4 +310,22 @@ TEST_F(Invariants, TerminalAccountFollowsIdsAndIgnoresInProgressAnswers) {
   EXPECT_EQ(a->final, 2);
 }
 
+TEST_F(Invariants, ResultsWithoutStanOrOrderAreMatchedByTheirAmount) {
+  // A driver that reports neither the STAN nor the order: each APPROVED result takes one standing
+  // charge of its amount; a second charge of the same amount stays unclaimed.
+  sale("A", "9.00");
+  result({{"id", "A"}, {"status", "APPROVED"}, {"amount", "9.00"}, {"method", "card"}});
+  sale("Q", "4.00", "qr");
+  result({{"id", "Q"}, {"status", "APPROVED"}, {"amount", "4.00"}, {"method", "qr"}});
+  host_txn("000030", "9.00", "approved");
+  order("T1-1-0001", "4.00", true);
+  EXPECT_EQ(checks::money_conserved(evidence()).failure, "");
+  host_txn("000031", "9.00", "approved", "00", 13);
+  auto v = checks::money_conserved(evidence());
+  EXPECT_NE(v.failure.find("STAN 000031 purchase 9.00 rc=00 approved still takes money"),
+            std::string::npos)
+      << v.failure;
+  EXPECT_EQ(v.failure.find("000030"), std::string::npos) << v.failure;
+}
+
 }  // namespace
