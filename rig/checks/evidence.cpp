@@ -15,7 +15,8 @@ class InvariantCheck : public scenario::EvidenceKind {
       : EvidenceKind(std::move(name), std::move(doc)), judge_(judge), needs_(std::move(needs)) {}
 
   std::vector<Need> needs() const override { return needs_; }
-  Verdict check(engine::CheckContext& ctx) const override { return judge_(ctx.evidence()); }
+  std::string check(engine::CheckContext& ctx) const override { return verdict(ctx).failure; }
+  Verdict verdict(engine::CheckContext& ctx) const override { return judge_(ctx.evidence()); }
 
  private:
   Judge judge_;

@@ -87,7 +87,7 @@ std::string Checks::run_evidence(const std::vector<const scenario::EvidenceKind*
       can = can && terminal::lacking(need, term.capabilities(), term.driver_name()).empty();
     }
     if (!can) continue;
-    scenario::EvidenceVerdict v = e->check(*this);
+    scenario::EvidenceVerdict v = e->verdict(*this);
     if (!v.ran) {
       tl_.add(EntryKind::note, {{"text", "evidence " + e->name() + " not run: " + v.why_not_run}});
       continue;

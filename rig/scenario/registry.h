@@ -120,9 +120,16 @@ class EvidenceKind {
   const std::string& name() const { return name_; }
   const std::string& doc() const { return doc_; }
   virtual std::vector<terminal::Need> needs() const { return {}; }
-  // Judges the scenario's evidence (`ctx.evidence()`). Failures start with what disagrees and
-  // show both sides.
-  virtual EvidenceVerdict check(engine::CheckContext& ctx) const = 0;
+  // "" when the evidence agrees, else what disagrees, both sides shown. `ctx` looks at the
+  // whole scenario (its timeline, `ctx.evidence()`).
+  virtual std::string check(engine::CheckContext& ctx) const = 0;
+  // What the engine records: check()'s answer by default; a kind that may not be able to judge
+  // on every bench, or holds only by an allowance of DOMAIN.md, overrides it.
+  virtual EvidenceVerdict verdict(engine::CheckContext& ctx) const {
+    EvidenceVerdict v;
+    v.failure = check(ctx);
+    return v;
+  }
 
  private:
   std::string name_;
