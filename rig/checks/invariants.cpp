@@ -144,6 +144,7 @@ TerminalAccount terminal_account(const std::vector<Entry>& tl) {
       TerminalTransaction& t = get(e.fields.value("id", ""));
       // A second command with a known id is answered with the stored RESULT (rule 19): the
       // first one says what the transaction was.
+      t.sent = true;
       if (t.type.empty()) t.type = kind;
       if (t.amount.empty()) t.amount = e.fields.value("amount", "");
       if (t.method.empty()) t.method = e.fields.value("method", "");
@@ -183,10 +184,11 @@ Verdict money_conserved(const engine::Evidence& ev) {
     }
   }
 
-  // 1. Every APPROVED result has its money, of the amount asked for.
+  // 1. Every sale and refund of the scenario that ended APPROVED has its money, of the amount
+  // asked for (a LAST may answer about an earlier scenario's: not judged here).
   for (const TerminalTransaction& t : acc.transactions) {
     const Entry* fin = final_result(tl, t);
-    if (!fin || fin->fields.value("status", "") != "APPROVED") continue;
+    if (!t.sent || !fin || fin->fields.value("status", "") != "APPROVED") continue;
     const json& r = fin->fields;
     const std::string said = "RESULT " + engine::fields_text(r);
     const std::string asked = t.amount.empty() ? text_of(r, "amount") : t.amount;

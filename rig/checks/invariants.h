@@ -32,6 +32,8 @@ struct TerminalTransaction {
   std::string type;    // sale | refund
   std::string method;  // card | qr
   std::string amount;  // what the rig asked for; "" when the rig did not send the command
+  bool sent = false;   // the rig sent its sale or refund in this scenario (not a LAST's answer
+                       // about an earlier one)
   std::vector<std::size_t> results;  // timeline indexes of its RESULTs, in order
   // The last RESULT that says how it ended (an UNKNOWN rc=IP "in progress" does not); -1: none.
   long final = -1;
@@ -45,7 +47,7 @@ struct TerminalAccount {
 };
 TerminalAccount terminal_account(const std::vector<engine::Entry>& timeline);
 
-// Money conserved: every APPROVED sale or refund the controller got has exactly the host
+// Money conserved: every sale or refund the rig sent whose RESULT is APPROVED has exactly the host
 // transaction (card: its STAN) or the paid wallet order (QR: its order) of the amount the rig
 // asked for, standing; every host transaction and paid order of the scenario that still takes
 // or gives money belongs to an APPROVED result — unless the terminal still holds its reversal

@@ -328,4 +328,15 @@ TEST_F(Invariants, ResultsWithoutStanOrOrderAreMatchedByTheirAmount) {
   EXPECT_EQ(v.failure.find("000030"), std::string::npos) << v.failure;
 }
 
+TEST_F(Invariants, LastAboutAnEarlierScenariosSaleIsNotJudgedAsThisOnesMoney) {
+  // A LAST first thing in a scenario answers with the previous scenario's sale (its own id).
+  result({{"id", "OLD"},
+          {"status", "APPROVED"},
+          {"stan", "000007"},
+          {"amount", "3.00"},
+          {"ref", "L1"}});
+  EXPECT_EQ(checks::money_conserved(evidence()).failure, "");
+  EXPECT_FALSE(checks::terminal_account(tl.snapshot()).find("OLD")->sent);
+}
+
 }  // namespace
