@@ -35,6 +35,10 @@ void add_evidence(scenario::KindRegistry& r) {
                         "reversals carry their original's fields and apply once; one charge per "
                         "transaction id; no wallet order paid twice",
                         &charged_once, std::vector<Need>{result});
+  r.add<InvariantCheck>("reversal_fields",
+                        "every reversal on the wire carries its original's amount, currency, STAN, "
+                        "TID, MID and field 90",
+                        &reversal_fields, std::vector<Need>{});
   r.add<InvariantCheck>(
       "display_agrees", "the display and the RESULT text say the outcome the RESULT's status says",
       &display_agrees, std::vector<Need>{result, Need::observation(ObservationKind::display)});

@@ -362,6 +362,60 @@ Verdict charged_once(const engine::Evidence& ev) {
   return f.verdict();
 }
 
+Verdict reversal_fields(const engine::Evidence& ev) {
+  const std::vector<Entry>& tl = ev.timeline;
+  auto iso = [](const Entry& e) -> const json& {
+    static const json none = json::object();
+    auto it = e.fields.find("fields");
+    return it != e.fields.end() && it->is_object() ? *it : none;
+  };
+  auto to_host = [](const Entry& e, const char* mti) {
+    return e.kind == EntryKind::host_message && e.fields.value("direction", "") == "to_host" &&
+           e.fields.value("mti", "") == mti;
+  };
+  Findings f;
+  for (const Entry& r : tl) {
+    if (!to_host(r, "0400") && !to_host(r, "0401")) continue;
+    const json& rf = iso(r);
+    const std::string f90 = text_of(rf, "90");
+    // The original: the 0200 whose STAN field 90 names, else the one of its field 11.
+    auto sent_with = [&](const std::string& stan) -> const Entry* {
+      const Entry* found = nullptr;
+      for (const Entry& o : tl) {
+        if (o.index >= r.index) break;
+        if (!stan.empty() && to_host(o, "0200") &&
+            stan_key(text_of(iso(o), "11")) == stan_key(stan)) {
+          found = &o;
+        }
+      }
+      return found;
+    };
+    const Entry* original = f90.size() >= 10 ? sent_with(f90.substr(4, 6)) : nullptr;
+    if (!original) original = sent_with(text_of(rf, "11"));
+    if (!original) continue;  // an earlier scenario's sale: its fields are not on this timeline
+    const json& of = iso(*original);
+    std::string wrong;
+    for (const char* k : {"4", "49", "11", "41", "42"}) {
+      if (text_of(rf, k) != text_of(of, k)) {
+        wrong += std::string(wrong.empty() ? "" : ", ") + "field " + k + " " +
+                 (text_of(rf, k).empty() ? "(none)" : text_of(rf, k)) + " (original " +
+                 text_of(of, k) + ")";
+      }
+    }
+    const std::string want90 = "0200" + text_of(of, "11") + text_of(of, "7");
+    if (f90.compare(0, want90.size(), want90) != 0) {
+      wrong += std::string(wrong.empty() ? "" : ", ") + "field 90 " +
+               (f90.empty() ? "(none)" : f90.substr(0, 20)) +
+               " (original MTI, STAN, field 7: " + want90 + ")";
+    }
+    if (!wrong.empty()) {
+      f.failures.push_back(r.fields.value("mti", "") + " for the 0200 with STAN " +
+                           text_of(of, "11") + ": " + wrong);
+    }
+  }
+  return f.verdict();
+}
+
 Verdict display_agrees(const engine::Evidence& ev) {
   const std::vector<Entry>& tl = ev.timeline;
   const bench::TerminalProfile defaults;

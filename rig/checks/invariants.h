@@ -59,6 +59,11 @@ Verdict money_conserved(const engine::Evidence& ev);
 // controller has more than one standing charge (rules 5, 19, 20); no wallet order is paid twice
 // (rules 13, 15).
 Verdict charged_once(const engine::Evidence& ev);
+// Reversals carry their original's fields, as the wire shows them (the proxy's host messages,
+// whatever the host does with them): every 0400/0401 the terminal sent whose original 0200 went
+// out in the scenario has that 0200's field 4 (amount), 49 (currency), 11 (STAN), 41 and 42
+// (TID, MID), and field 90 naming its MTI, STAN and field 7 (rule 2).
+Verdict reversal_fields(const engine::Evidence& ev);
 // Display and result agree: a transaction that did not end APPROVED never shows the approval
 // wording (and not the decline wording) on the display, an APPROVED one's last display before
 // its RESULT does not show the decline wording alone, and a RESULT's text does not say the

@@ -109,8 +109,8 @@ TEST_F(EngineTest, PassingScenario) {
   EXPECT_EQ(r["summary"]["pass"], 1);
   const json& s = scenario(r, "engine/pass");
   EXPECT_EQ(s["status"], "pass");
-  // Its two expect steps, then the four evidence checks every scenario gets.
-  ASSERT_EQ(s["checks"].size(), 6u);
+  // Its two expect steps, then the five evidence checks every scenario gets.
+  ASSERT_EQ(s["checks"].size(), 7u);
   EXPECT_EQ(s["checks"][2]["what"], "evidence money_conserved");
   // The transcript holds the real exchange: SALE out, 0200 to the host, 0210 back, RESULT in.
   std::string transcript = s["transcript"].dump();
@@ -313,7 +313,7 @@ TEST_F(EngineTest, ConfigurationErrorsExitTwoWithPositions) {
 }
 
 // The evidence checks run on every scenario without being asked for, and hold on the correct
-// terminal: four per scenario, all passed.
+// terminal: five per scenario, all passed.
 TEST_F(EngineTest, EvidenceChecksHoldOnTheCorrectTerminal) {
   std::string output;
   int rc = rig("run " + kEvidence + " --bench " + kBench + " --jobs 1 --out " + out(), &output);
@@ -327,7 +327,7 @@ TEST_F(EngineTest, EvidenceChecksHoldOnTheCorrectTerminal) {
       ++evidence;
       EXPECT_TRUE(c["passed"].get<bool>()) << s["id"] << ": " << c.dump();
     }
-    EXPECT_EQ(evidence, 4) << s["id"];
+    EXPECT_EQ(evidence, 5) << s["id"];
   }
 }
 
@@ -358,8 +358,15 @@ TEST_P(EvidenceCatches, DefectTheScenarioDoesNotCheckFor) {
   // Every step of the scenario held; only the evidence disagrees.
   for (const auto& step : s["steps"]) EXPECT_TRUE(step["ok"].get<bool>()) << step.dump();
   const std::string msg = s["message"];
-  EXPECT_NE(msg.find(std::string("evidence ") + c.check + ": "), std::string::npos) << msg;
-  EXPECT_NE(msg.find(c.shows), std::string::npos) << msg;
+  EXPECT_NE(msg.find(": evidence "), std::string::npos) << msg;
+  bool found = false;
+  for (const auto& check : s["checks"]) {
+    if (check["what"] != std::string("evidence ") + c.check) continue;
+    found = true;
+    EXPECT_FALSE(check["passed"].get<bool>());
+    EXPECT_NE(check["actual"].get<std::string>().find(c.shows), std::string::npos) << check;
+  }
+  EXPECT_TRUE(found) << s["checks"].dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -370,6 +377,8 @@ INSTANTIATE_TEST_SUITE_P(
         EvidenceCase{"ignores-decline-code", "decline.yaml", "money_conserved", "rc=51 declined"},
         EvidenceCase{"reversal-amount-wrong", "timeout-then-sale.yaml", "charged_once",
                      "field 4 0.20 currency 156 was refused by the host (rc=64)"},
+        EvidenceCase{"reversal-amount-wrong", "leaves-reversal.yaml", "reversal_fields",
+                     "0400 for the 0200 with STAN"},
         // The sale without an answer is left charged: no reversal, one the host cannot match
         // (25), or the sale sent again under a new STAN.
         EvidenceCase{"no-reversal", "timeout-then-sale.yaml", "money_conserved", kLeftCharged},
@@ -382,7 +391,8 @@ INSTANTIATE_TEST_SUITE_P(
                      "(the customer can still pay it)"},
         EvidenceCase{"amount-via-float", "odd-amount.yaml", "money_conserved", "asked for sale"}),
     [](const ::testing::TestParamInfo<EvidenceCase>& info) {
-      std::string name = info.param.bug;
+      std::string file = info.param.file;
+      std::string name = std::string(info.param.bug) + "_in_" + file.substr(0, file.find('.'));
       std::replace(name.begin(), name.end(), '-', '_');
       return name;
     });

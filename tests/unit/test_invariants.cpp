@@ -339,4 +339,43 @@ TEST_F(Invariants, LastAboutAnEarlierScenariosSaleIsNotJudgedAsThisOnesMoney) {
   EXPECT_FALSE(checks::terminal_account(tl.snapshot()).find("OLD")->sent);
 }
 
+// What the proxy saw of an ISO 8583 message.
+void wire(Timeline& tl, const std::string& mti, json fields) {
+  tl.add(EntryKind::host_message,
+         {{"mti", mti}, {"direction", "to_host"}, {"fields", std::move(fields)}});
+}
+
+TEST_F(Invariants, ReversalsOnTheWireCarryTheirOriginalsFields) {
+  const json sale0200 = {{"4", "000000002000"}, {"7", "1203120000"},       {"11", "000006"},
+                         {"41", "RIG00001"},    {"42", "POSRIG000000001"}, {"49", "156"}};
+  wire(tl, "0200", sale0200);
+  json good = sale0200;
+  good["7"] = "1203120040";
+  good["90"] = "020000000612031200000000000000000000000000";
+  wire(tl, "0400", good);
+  wire(tl, "0401", good);
+  // A reversal of a sale from before the scenario: nothing to compare it with.
+  json older = good;
+  older["11"] = "000002";
+  older["90"] = "020000000212031100000000000000000000000000";
+  wire(tl, "0400", older);
+  EXPECT_EQ(checks::reversal_fields(evidence()).failure, "");
+
+  json amount = good;  // reversal-amount-wrong: minor units read as major units
+  amount["4"] = "000000000020";
+  wire(tl, "0401", amount);
+  json f90 = good;  // fields-90-wrong: field 90 names the next STAN
+  f90["90"] = "020000000712031200000000000000000000000000";
+  wire(tl, "0400", f90);
+  auto v = checks::reversal_fields(evidence());
+  EXPECT_NE(v.failure.find("0401 for the 0200 with STAN 000006: field 4 000000000020 (original "
+                           "000000002000)"),
+            std::string::npos)
+      << v.failure;
+  EXPECT_NE(v.failure.find("field 90 02000000071203120000 (original MTI, STAN, field 7: "
+                           "02000000061203120000)"),
+            std::string::npos)
+      << v.failure;
+}
+
 }  // namespace
