@@ -57,6 +57,9 @@ class Checks : public CheckContext {
   const Evidence& evidence() override;
 
  private:
+  // GET /admin/evidence for this terminal since the ledger seq start() noted; null with
+  // `why_none` set when the bench cannot tell. Throws InfrastructureError when it cannot be read.
+  nlohmann::json host_evidence(std::string* why_none);
   void record(const std::string& where, const std::string& what, const std::string& expected,
               const std::string& failure);
 

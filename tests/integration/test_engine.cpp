@@ -319,7 +319,7 @@ TEST_F(EngineTest, EvidenceChecksHoldOnTheCorrectTerminal) {
   int rc = rig("run " + kEvidence + " --bench " + kBench + " --jobs 1 --out " + out(), &output);
   EXPECT_EQ(rc, 0) << output;
   json r = results();
-  ASSERT_EQ(r["scenarios"].size(), 7u);
+  ASSERT_EQ(r["scenarios"].size(), 8u);
   for (const auto& s : r["scenarios"]) {
     int evidence = 0;
     for (const auto& c : s["checks"]) {
@@ -424,13 +424,14 @@ TEST_F(EngineTest, StoredReversalIsSentWithinTheScenarioThatLeftIt) {
   EXPECT_EQ(next["station"], "lane1");
 }
 
-// On a station without a power fixture the reversal stays stored: noted, not failed.
+// On a station without a power fixture the reversal stays stored: noted, not failed; the next
+// scenario's sale sends it, and that scenario's ledger counts only its own sale.
 TEST_F(EngineTest, StoredReversalOnAStationWithoutPowerIsNoted) {
   std::string bench = bench_variant("    power: {driver: vterm}\n", "");
   std::string output;
-  int rc = rig(
-      "run " + kEvidence + "/leaves-reversal.yaml --bench " + bench + " --jobs 1 --out " + out(),
-      &output);
+  int rc = rig("run " + kEvidence + "/leaves-reversal.yaml " + kEvidence +
+                   "/sale-after.yaml --bench " + bench + " --jobs 1 --out " + out(),
+               &output);
   EXPECT_EQ(rc, 0) << output;
   json r = results();
   const json& s = scenario(r, "evidence/leaves-reversal");
@@ -443,6 +444,11 @@ TEST_F(EngineTest, StoredReversalOnAStationWithoutPowerIsNoted) {
             std::string::npos;
   }
   EXPECT_TRUE(noted) << s["checks"].dump();
+  const json& next = scenario(r, "evidence/sale-after");
+  EXPECT_EQ(next["status"], "pass") << next["message"];
+  EXPECT_EQ(next["station"], "lane1");
+  // The earlier scenario's reversal went out with this sale, yet is not counted here.
+  EXPECT_NE(next["timeline"].dump().find("\"mti\":\"0400\""), std::string::npos);
 }
 
 }  // namespace
