@@ -288,6 +288,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
                       const std::string& rig_dir, const std::string& junit_path,
                       const std::string& json_path, const std::string& html_path,
                       const std::string& history_path, bool no_history,
+                      std::optional<std::uint32_t> seed, bool shuffle,
                       const std::function<void(const nlohmann::json&)>& on_progress) {
   std::shared_ptr<BenchHandle> handle = BenchHandle::load(bench_file, overrides, rig_dir);
   const bench::Bench& b = handle->bench();
@@ -321,6 +322,8 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   options.shard = shard;
   options.overrides = overrides;
   options.keep_timelines = true;  // the returned objects carry every timeline
+  options.seed = seed;
+  options.shuffle = shuffle;
   if (!out_dir.empty()) options.logs_dir = (fs::path(out_dir) / "logs").string();
   // on_progress: the first exception it raises stops the run (faults put back, as on Ctrl-C)
   // and is raised by run() once the bench is down.
@@ -497,7 +500,8 @@ void DefineBench(py::module_& m) {
          const std::string& out_dir, int repeat, bool fail_fast, const std::string& shard,
          const std::map<std::string, std::string>& overrides, const std::string& rig_dir,
          const std::string& junit_path, const std::string& json_path, const std::string& html_path,
-         const std::string& history_path, bool no_history, const py::object& on_progress) {
+         const std::string& history_path, bool no_history, std::optional<std::uint32_t> seed,
+         bool shuffle, const py::object& on_progress) {
         std::function<void(const nlohmann::json&)> callback;
         if (!on_progress.is_none()) {
           // Holds a reference to on_progress, not a copy: nothing here decrements a Python
@@ -510,18 +514,20 @@ void DefineBench(py::module_& m) {
         py::gil_scoped_release no_gil;
         return run(paths, bench_file, tags, k_expr, jobs, out_dir, repeat, fail_fast, shard,
                    overrides, rig_dir, junit_path, json_path, html_path, history_path, no_history,
-                   callback);
+                   seed, shuffle, callback);
       },
       py::arg("paths"), py::arg("bench_file"), py::arg("tags") = std::vector<std::string>{},
       py::arg("k_expr") = "", py::arg("jobs") = 0, py::arg("out_dir") = "", py::arg("repeat") = 1,
       py::arg("fail_fast") = false, py::arg("shard") = "",
       py::arg("overrides") = std::map<std::string, std::string>{}, py::arg("rig_dir") = "",
       py::arg("junit_path") = "", py::arg("json_path") = "", py::arg("html_path") = "",
-      py::arg("history_path") = "", py::arg("no_history") = false,
-      py::arg("on_progress") = py::none(),
+      py::arg("history_path") = "", py::arg("no_history") = false, py::arg("seed") = py::none(),
+      py::arg("shuffle") = false, py::arg("on_progress") = py::none(),
       "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
-      "RunResult (reports are written to out_dir when given). on_progress(event: dict) is\n"
-      "called from the stations' threads as scenarios and steps start and scenarios end; an\n"
+      "RunResult (reports are written to out_dir when given). seed: the run's seed (None: a\n"
+      "new one, in RunResult.seed); shuffle: run in an order drawn from it.\n"
+      "on_progress(event: dict) is called from the stations' threads as scenarios and steps\n"
+      "start and scenarios end; an\n"
       "exception it raises stops the run and is raised here. Ctrl-C stops the run after\n"
       "reverting faults; the pending KeyboardInterrupt is raised when it returns.");
 

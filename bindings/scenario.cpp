@@ -227,6 +227,16 @@ void define_results(py::module_& m) {
       .def_readonly("duration_ms", &report::RunResult::duration_ms)
       .def_readonly("interrupted", &report::RunResult::interrupted)
       .def_readonly("shard", &report::RunResult::shard)
+      .def_property_readonly(
+          "seed",
+          [](const report::RunResult& r) -> std::optional<std::uint64_t> {
+            if (r.seed.empty()) return std::nullopt;
+            return std::stoull(r.seed);
+          },
+          "the run's seed (replay its order with seed=, `rig run --seed`); None when the\n"
+          "results do not say (older results, a merge of runs with different seeds)")
+      .def_readonly("shuffle", &report::RunResult::shuffle,
+                    "the attempts ran in an order drawn from the seed")
       .def_readonly("scenarios", &report::RunResult::scenarios)
       .def(
           "counts",

@@ -160,7 +160,8 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         html: Optional[PathLike] = None,
         rig_dir: Optional[PathLike] = None,
         on_progress: Optional[Callable[[Dict[str, Any]], None]] = None,
-        history: Union[PathLike, Literal[False], None] = None) -> _posrig.RunResult:
+        history: Union[PathLike, Literal[False], None] = None,
+        seed: Optional[int] = None, shuffle: bool = False) -> _posrig.RunResult:
     """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
     :class:`posrig.RunResult` (``.to_json()`` is the results.json document).
 
@@ -183,6 +184,9 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
     if history is True or not (history is None or history is False
                                or isinstance(history, (str, os.PathLike))):
         raise TypeError(f"history must be a path, None or False, not {history!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed <= 0xFFFFFFFF):
+        raise ValueError(f"seed must be a whole number from 0 to 4294967295, not {seed!r}")
     if on_progress is not None and not callable(on_progress):
         raise TypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
     overrides: Dict[str, str] = {}
@@ -200,4 +204,4 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         junit_path=os.fspath(junit) if junit else "", json_path=os.fspath(json) if json else "",
         html_path=os.fspath(html) if html else "",
         history_path=os.fspath(history) if history else "", no_history=history is False,
-        on_progress=on_progress)
+        seed=seed, shuffle=bool(shuffle), on_progress=on_progress)

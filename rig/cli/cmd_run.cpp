@@ -107,6 +107,14 @@ void add_selection_options(CLI::App* cmd, Selection& s, bool bench_required) {
   cmd->add_option("--shard", s.pick.shard, "Run shard K of N (K/N), deterministic by scenario id");
 }
 
+// "seed 42 (scenarios in the order given)" / "seed 42 (shuffled; replay: --seed 42 --shuffle)"
+std::string seed_text(std::uint32_t seed, bool shuffle) {
+  const std::string n = std::to_string(seed);
+  return "seed " + n +
+         (shuffle ? " (shuffled; replay: --seed " + n + " --shuffle)"
+                  : " (scenarios in the order given)");
+}
+
 void print_config_error(const std::exception& e) {
   std::cerr << e.what() << "\n";
 }
@@ -172,6 +180,11 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   add_repeatable(run, "--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
   run->add_flag("--dry-run", dry_run, "Load and check everything, print the plan, run nothing");
   run->add_flag("--fail-fast", copt.fail_fast, "Stop after the first failed or errored scenario");
+  static std::string seed_arg;
+  run->add_option("--seed", seed_arg,
+                  "The run's seed, 0 to 4294967295 (default: a new one, printed and recorded)");
+  run->add_flag("--shuffle", copt.shuffle,
+                "Run the scenarios in an order drawn from the seed (replay: the same --seed)");
   static std::string color = "auto";
   run->add_option("--color", color, "Colour: auto (a terminal, NO_COLOR unset), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
@@ -220,6 +233,17 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       }
       copt.overrides[name] = v.substr(eq + 1);
     }
+    if (!seed_arg.empty()) {
+      try {
+        copt.seed = scenario::parse_seed(seed_arg);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "rig: " << e.what() << "\n";
+        exit_code = kUsage;
+        return;
+      }
+    } else {
+      copt.seed = scenario::fresh_seed();
+    }
     bool nothing_to_rerun = false;
     if (int rc = prepare_rerun(report_args, loaded.selected, copt, &nothing_to_rerun);
         rc != kPassed || nothing_to_rerun) {
@@ -230,7 +254,13 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       std::cout << "bench " << loaded.bench->name << ": " << loaded.bench->stations.size()
                 << " station(s), time_scale " << loaded.bench->time_scale << "\n";
       print_stations(*loaded.bench);
-      for (const auto& sc : loaded.selected) std::cout << "  " << sc.id() << "  " << sc.name << "\n";
+      std::cout << seed_text(*copt.seed, copt.shuffle) << "\n";
+      // The first round's order, as the run would make it (rounds of --repeat each draw their own).
+      for (std::size_t i :
+           scenario::RunOrder(*copt.seed, copt.shuffle).next_round(loaded.selected.size())) {
+        const auto& sc = loaded.selected[i];
+        std::cout << "  " << sc.id() << "  " << sc.name << "\n";
+      }
       std::cout << loaded.selected.size() << " scenario(s) would run";
       if (copt.repeat > 1) {
         std::cout << ", " << copt.repeat << " times each (" << loaded.selected.size() * copt.repeat
@@ -316,8 +346,8 @@ void add_run_commands(CLI::App& app, int& exit_code) {
     engine::Controller controller(*loaded.bench, copt);
     SignalWatcher signals([&controller](int) { controller.interrupt(); });
     console.line("rig: bench " + loaded.bench->name + ", " +
-                 std::to_string(loaded.selected.size()) + " scenario(s), reports in " +
-                 copt.out_dir);
+                 std::to_string(loaded.selected.size()) + " scenario(s), " +
+                 seed_text(controller.seed(), copt.shuffle) + ", reports in " + copt.out_dir);
     std::string err = controller.up();
     if (!err.empty()) {
       // Nothing can run; the reports still say so, scenario by scenario.

@@ -19,6 +19,7 @@
 #include "rig/report/journal.h"
 #include "rig/report/provenance.h"
 #include "rig/report/render.h"
+#include "rig/scenario/select.h"
 
 namespace rig::engine {
 
@@ -80,7 +81,9 @@ const char* to_string(Progress::Phase phase) {
 }
 
 Controller::Controller(bench::Bench bench, ControllerOptions options)
-    : bench_(std::move(bench)), opt_(std::move(options)) {}
+    : bench_(std::move(bench)),
+      opt_(std::move(options)),
+      seed_(opt_.seed ? *opt_.seed : scenario::fresh_seed()) {}
 
 Controller::~Controller() { down(); }
 
@@ -319,7 +322,8 @@ report::RunResult Controller::header(const std::vector<scenario::Scenario>& scen
     r.variables[k] = opt_.overrides.count(k) ? opt_.overrides.at(k) : v;
   }
   r.overrides = opt_.overrides;
-  if (r.variables.count("seed")) r.seed = r.variables.at("seed");
+  r.seed = std::to_string(seed_);
+  r.shuffle = opt_.shuffle;
   if (!scenarios.empty()) {
     report::GitInfo git = report::git_info(scenarios.front().file);
     r.git_commit = git.commit;
@@ -346,15 +350,18 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   report::RunResult result = header(scenarios);
   auto start = Clock::now();
 
-  // The attempts to make: each scenario `repeat` times, numbered on from its earlier attempts.
+  // The attempts to make: each scenario `repeat` times, numbered on from its earlier attempts,
+  // round by round, each round in the order given or, with --shuffle, one drawn from the seed.
   struct Item {
     const scenario::Scenario* sc;
     int attempt;
   };
   std::deque<Item> queue;
   std::vector<report::PlannedAttempt> planned;
+  scenario::RunOrder order(seed_, opt_.shuffle);
   for (int r = 0; r < std::max(1, opt_.repeat); ++r) {
-    for (const auto& s : scenarios) {
+    for (std::size_t index : order.next_round(scenarios.size())) {
+      const auto& s = scenarios[index];
       auto before = opt_.attempts_before.find(s.id());
       int attempt = (before == opt_.attempts_before.end() ? 0 : before->second) + r + 1;
       queue.push_back({&s, attempt});
