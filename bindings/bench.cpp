@@ -283,7 +283,7 @@ namespace {
 // arguments.
 report::RunResult run(const std::vector<std::string>& paths, const std::string& bench_file,
                       const std::vector<std::string>& tags, const std::string& k_expr, int jobs,
-                      const std::string& out_dir, int repeat, bool fail_fast,
+                      const std::string& out_arg, int repeat, bool fail_fast,
                       const std::string& shard, const std::map<std::string, std::string>& overrides,
                       const std::string& rig_dir, const std::string& junit_path,
                       const std::string& json_path, const std::string& html_path,
@@ -311,6 +311,19 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
     throw UsageError("no scenario selected (" + std::to_string(all.size()) + " loaded)");
   }
 
+  // The report folder: `out`, or one of this run's own as `rig run` makes it
+  // (reports/<UTC time>-<n>, linked as reports/latest once its reports are written). Absolute,
+  // so that the results can read their details from its journal after a chdir.
+  const bool default_out = out_arg.empty();
+  std::string out_dir;
+  try {
+    out_dir = fs::absolute(default_out ? report::make_unique_report_dir("reports") : out_arg)
+                  .lexically_normal()
+                  .string();
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+
   engine::ControllerOptions options;
   options.jobs = jobs;
   options.fail_fast = fail_fast;
@@ -321,10 +334,12 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   options.html_path = html_path;
   options.shard = shard;
   options.overrides = overrides;
-  options.keep_timelines = true;  // the returned objects carry every timeline
+  // The results keep summaries; a script reads an attempt's details from the journal when it
+  // asks for them (memory as `rig run`'s, not every timeline of the run).
+  options.keep_timelines = false;
   options.seed = seed;
   options.shuffle = shuffle;
-  if (!out_dir.empty()) options.logs_dir = (fs::path(out_dir) / "logs").string();
+  options.logs_dir = (fs::path(out_dir) / "logs").string();
   // on_progress: the first exception it raises stops the run (faults put back, as on Ctrl-C)
   // and is raised by run() once the bench is down.
   std::mutex progress_mu;
@@ -373,7 +388,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   // `out` as `rig run --out`: locked for this run, earlier reports removed, the run added to
   // history.sqlite beside it (or `history`; none with no_history or without either).
   report::OutLock out_lock;
-  if (!out_dir.empty()) {
+  {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     if (ec) throw UsageError("cannot create " + out_dir + ": " + ec.message());
@@ -385,9 +400,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
     }
   }
   if (!no_history) {
-    options.history_path = !history_path.empty() ? history_path
-                           : out_dir.empty()     ? ""
-                                                 : report::history_beside(out_dir);
+    options.history_path = !history_path.empty() ? history_path : report::history_beside(out_dir);
   }
   bench::Bench wired = b;
   if (!handle->rig_dir().empty()) wired.variables["rig_dir"] = handle->rig_dir();
@@ -406,6 +419,15 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   report::RunResult result = controller.run(selected);
   controller.down();
   if (progress_error) std::rethrow_exception(progress_error);
+  if (default_out && controller.report_errors().empty()) {
+    // reports/latest moves only now, when the reports it points at are written.
+    const fs::path dir(out_dir);
+    try {
+      report::point_link((dir.parent_path() / "latest").string(), dir.filename().string());
+    } catch (const std::exception&) {
+      // The reports are written and result.report_dir says where; latest is a convenience.
+    }
+  }
   return result;
 }
 
@@ -524,7 +546,8 @@ void DefineBench(py::module_& m) {
       py::arg("history_path") = "", py::arg("no_history") = false, py::arg("seed") = py::none(),
       py::arg("shuffle") = false, py::arg("on_progress") = py::none(),
       "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
-      "RunResult (reports are written to out_dir when given). seed: the run's seed (None: a\n"
+      "RunResult; its reports are written to out_dir (\"\": a new reports/<UTC time>-<n>,\n"
+      "RunResult.report_dir). seed: the run's seed (None: a\n"
       "new one, in RunResult.seed); shuffle: run in an order drawn from it.\n"
       "on_progress(event: dict) is called from the stations' threads as scenarios and steps\n"
       "start and scenarios end; an\n"

@@ -5,12 +5,17 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
 
 from . import _posrig
-from ._station import Duration, Station, _duration_ms
+from ._station import Station, _duration_ms
 
-PathLike = Union[str, "os.PathLike[str]"]
+TYPE_CHECKING = False  # typing is not loaded at run time (see _station.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
+
+    from ._station import Duration
+
+    PathLike = Union[str, "os.PathLike[str]"]
 
 # Benches still up when the interpreter exits are brought down first, while the engine's
 # threads can still be joined (their faults are reverted, their processes stopped).
@@ -167,13 +172,16 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
 
     ``bench``: a bench file or a :class:`Bench` (its file and vars are used; the run brings up
     a bench of its own). ``tags``/``k``/``shard`` select as ``--tag``/``-k``/``--shard``;
-    ``jobs``: stations used at once (0 = all); ``out``: folder for results.json, junit.xml and
-    report.html (None: no files), with the simulators' output in ``out/logs``; like ``rig run
-    --out`` it is locked for the run (a second run with the same ``out`` raises
-    :class:`posrig.Error` naming the holder) and the reports an earlier run left there are
-    removed; ``junit``/``json``/``html``: extra paths for those. ``history``: the run is added
-    to ``history.sqlite`` beside ``out`` (None, the default; nothing without ``out``), to this
-    file, or nowhere (False), as ``rig run``'s ``--history``/``--no-history``. ``on_progress(event)`` is called from
+    ``jobs``: stations used at once (0 = all); ``out``: folder for the journal, results.json,
+    junit.xml and report.html, with the simulators' output in ``out/logs`` (None: a new folder
+    of this run's own, ``reports/<UTC time>-<n>`` as ``rig run`` makes it, linked as
+    ``reports/latest``); the result's ``report_dir`` says which. Like ``rig run --out`` it is
+    locked for the run (a second run with the same ``out`` raises :class:`posrig.Error` naming
+    the holder) and the reports an earlier run left there are removed;
+    ``junit``/``json``/``html``: extra paths for those. The result keeps each attempt's summary;
+    its steps, checks and timeline are read from the folder's journal when first asked for.
+    ``history``: the run is added to ``history.sqlite`` beside the folder (None, the default),
+    to this file, or nowhere (False), as ``rig run``'s ``--history``/``--no-history``. ``on_progress(event)`` is called from
     the stations' threads (with the GIL) as each scenario and step starts and each scenario
     ends; ``event`` is a dict (docs/python.md). An exception it raises stops the run, faults
     put back, and is raised by ``run``.

@@ -547,6 +547,7 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   }
   finish_reports(result, journal ? journal_path : "");
   result.judge();
+  result.report_dir = opt_.out_dir;
   return result;
 }
 

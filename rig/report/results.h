@@ -111,6 +111,8 @@ struct RunResult {
   std::string bench_error;               // why the bench could not come up at all ("" = it did)
   std::vector<StationInfo> stations;
   std::vector<ScenarioResult> scenarios;  // every attempt; summaries when `loader` is set
+  // Where this run's reports were written ("" when not known). Not part of results.json.
+  std::string report_dir;
 
   // Reads attempt i in full (steps, checks, timeline). Unset: scenarios[i] is already full.
   std::function<ScenarioResult(std::size_t)> loader;

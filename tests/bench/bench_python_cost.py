@@ -7,8 +7,8 @@ usage: POSRIG_BUILD_DIR=build /usr/bin/python3 tests/bench/bench_python_cost.py 
 Both figures are the process's own (getrusage RUSAGE_SELF: user+system CPU, peak RSS) over its
 whole life — interpreter start and import included for Python — without the simulators, which
 are the same in both. `rig run` prints its own at the end of its summary line. The figures of
-an interpreter that only imports posrig are printed too, to tell the run's own cost from the
-interpreter's and the module's.
+an interpreter that only imports posrig, and of one that imports nothing, are printed too, to
+tell the run's own cost from the interpreter's and the module's.
 """
 
 import argparse
@@ -45,8 +45,15 @@ print("self", u.ru_utime + u.ru_stime, u.ru_maxrss / 1024.0)
 """
 
 
-def import_only():
-    script = IMPORT_ONLY.format(bindings=str(BUILD / "bindings"))
+BARE = """
+import resource
+u = resource.getrusage(resource.RUSAGE_SELF)
+print("self", u.ru_utime + u.ru_stime, u.ru_maxrss / 1024.0)
+"""
+
+
+def import_only(script_template=IMPORT_ONLY):
+    script = script_template.format(bindings=str(BUILD / "bindings"))
     r = subprocess.run(["/usr/bin/python3", "-c", script],
                        cwd=REPO, capture_output=True, text=True, check=True)
     cpu, rss = re.search(r"^self ([\d.]+) ([\d.]+)$", r.stdout, re.M).groups()
@@ -95,6 +102,8 @@ def main():
     cpu_p = statistics.median(p[0] for p in py)
     rss_c = statistics.median(c[1] for c in cli)
     rss_p = statistics.median(p[1] for p in py)
+    bare_cpu, bare_rss = import_only(BARE)
+    print(f"the interpreter alone: CPU {bare_cpu:.2f} s RSS {bare_rss:.1f} MB")
     base_cpu, base_rss = import_only()
     print(f"import posrig alone: CPU {base_cpu:.2f} s RSS {base_rss:.1f} MB")
     print(f"median: rig run CPU {cpu_c:.2f} s RSS {rss_c:.1f} MB | posrig.run CPU {cpu_p:.2f} s "
