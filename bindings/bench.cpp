@@ -414,7 +414,8 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   if (!error.empty()) {
     controller.down();
     throw engine::InfrastructureError("bench " + b.name + ": " + error +
-                                      rig_dir_hint(handle->rig_dir(), error));
+                                      rig_dir_hint(handle->rig_dir(), error) +
+                                      " (the simulators' output: " + options.logs_dir + ")");
   }
   report::RunResult result = controller.run(selected);
   controller.down();
