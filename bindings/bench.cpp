@@ -308,12 +308,12 @@ namespace {
 // arguments.
 report::RunResult run(const std::vector<std::string>& paths, const std::string& bench_file,
                       const std::vector<std::string>& tags, const std::string& k_expr, int jobs,
-                      const std::string& out_dir, int repeat, bool fail_fast,
+                      const std::string& out_arg, int repeat, bool fail_fast,
                       const std::string& shard, const std::map<std::string, std::string>& overrides,
                       const std::string& rig_dir, const std::string& junit_path,
                       const std::string& json_path, const std::string& html_path,
                       const std::string& history_path, bool no_history,
-                      bool strict_bench,
+                      bool strict_bench, std::optional<std::uint32_t> seed, bool shuffle,
                       const std::function<void(const nlohmann::json&)>& on_progress) {
   std::shared_ptr<BenchHandle> handle = BenchHandle::load(bench_file, overrides, rig_dir);
   const bench::Bench& b = handle->bench();
@@ -342,6 +342,19 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
     throw UsageError("no scenario selected (" + std::to_string(all.size()) + " loaded)");
   }
 
+  // The report folder: `out`, or one of this run's own as `rig run` makes it
+  // (reports/<UTC time>-<n>, linked as reports/latest once its reports are written). Absolute,
+  // so that the results can read their details from its journal after a chdir.
+  const bool default_out = out_arg.empty();
+  std::string out_dir;
+  try {
+    out_dir = fs::absolute(default_out ? report::make_unique_report_dir("reports") : out_arg)
+                  .lexically_normal()
+                  .string();
+  } catch (const std::exception& e) {
+    throw UsageError(e.what());
+  }
+
   engine::ControllerOptions options;
   options.jobs = jobs;
   options.fail_fast = fail_fast;
@@ -352,8 +365,12 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   options.html_path = html_path;
   options.shard = shard;
   options.overrides = overrides;
-  options.keep_timelines = true;  // the returned objects carry every timeline
-  if (!out_dir.empty()) options.logs_dir = (fs::path(out_dir) / "logs").string();
+  // The results keep summaries; a script reads an attempt's details from the journal when it
+  // asks for them (memory as `rig run`'s, not every timeline of the run).
+  options.keep_timelines = false;
+  options.seed = seed;
+  options.shuffle = shuffle;
+  options.logs_dir = (fs::path(out_dir) / "logs").string();
   // on_progress: the first exception it raises stops the run (faults put back, as on Ctrl-C)
   // and is raised by run() once the bench is down.
   std::mutex progress_mu;
@@ -402,7 +419,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   // `out` as `rig run --out`: locked for this run, earlier reports removed, the run added to
   // history.sqlite beside it (or `history`; none with no_history or without either).
   report::OutLock out_lock;
-  if (!out_dir.empty()) {
+  {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
     if (ec) throw UsageError("cannot create " + out_dir + ": " + ec.message());
@@ -414,9 +431,7 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
     }
   }
   if (!no_history) {
-    options.history_path = !history_path.empty() ? history_path
-                           : out_dir.empty()     ? ""
-                                                 : report::history_beside(out_dir);
+    options.history_path = !history_path.empty() ? history_path : report::history_beside(out_dir);
   }
   bench::Bench wired = b;
   if (!handle->rig_dir().empty()) wired.variables["rig_dir"] = handle->rig_dir();
@@ -430,11 +445,21 @@ report::RunResult run(const std::vector<std::string>& paths, const std::string& 
   if (!error.empty()) {
     controller.down();
     throw engine::InfrastructureError("bench " + b.name + ": " + error +
-                                      rig_dir_hint(handle->rig_dir(), error));
+                                      rig_dir_hint(handle->rig_dir(), error) +
+                                      " (the simulators' output: " + options.logs_dir + ")");
   }
   report::RunResult result = controller.run(selected);
   controller.down();
   if (progress_error) std::rethrow_exception(progress_error);
+  if (default_out && controller.report_errors().empty()) {
+    // reports/latest moves only now, when the reports it points at are written.
+    const fs::path dir(out_dir);
+    try {
+      report::point_link((dir.parent_path() / "latest").string(), dir.filename().string());
+    } catch (const std::exception&) {
+      // The reports are written and result.report_dir says where; latest is a convenience.
+    }
+  }
   return result;
 }
 
@@ -530,7 +555,7 @@ void DefineBench(py::module_& m) {
          const std::map<std::string, std::string>& overrides, const std::string& rig_dir,
          const std::string& junit_path, const std::string& json_path, const std::string& html_path,
          const std::string& history_path, bool no_history, bool strict_bench,
-         const py::object& on_progress) {
+         std::optional<std::uint32_t> seed, bool shuffle, const py::object& on_progress) {
         std::function<void(const nlohmann::json&)> callback;
         if (!on_progress.is_none()) {
           // Holds a reference to on_progress, not a copy: nothing here decrements a Python
@@ -543,7 +568,7 @@ void DefineBench(py::module_& m) {
         py::gil_scoped_release no_gil;
         return run(paths, bench_file, tags, k_expr, jobs, out_dir, repeat, fail_fast, shard,
                    overrides, rig_dir, junit_path, json_path, html_path, history_path, no_history,
-                   strict_bench, callback);
+                   strict_bench, seed, shuffle, callback);
       },
       py::arg("paths"), py::arg("bench_file"), py::arg("tags") = std::vector<std::string>{},
       py::arg("k_expr") = "", py::arg("jobs") = 0, py::arg("out_dir") = "", py::arg("repeat") = 1,
@@ -551,14 +576,17 @@ void DefineBench(py::module_& m) {
       py::arg("overrides") = std::map<std::string, std::string>{}, py::arg("rig_dir") = "",
       py::arg("junit_path") = "", py::arg("json_path") = "", py::arg("html_path") = "",
       py::arg("history_path") = "", py::arg("no_history") = false,
-      py::arg("strict_bench") = false, py::arg("on_progress") = py::none(),
+      py::arg("strict_bench") = false, py::arg("seed") = py::none(), py::arg("shuffle") = false,
+      py::arg("on_progress") = py::none(),
       "Runs scenario files and folders on a bench as `rig run` does and returns the\n"
-      "RunResult (reports are written to out_dir when given). Scenarios the bench cannot\n"
-      "serve are skipped with the reason; strict_bench=True raises ConfigError instead.\n"
+      "RunResult; its reports are written to out_dir (\"\": a new reports/<UTC time>-<n>,\n"
+      "RunResult.report_dir). Scenarios the bench cannot serve are skipped with the reason;\n"
+      "strict_bench=True raises ConfigError instead. seed: the run's seed (None: a\n"
+      "new one, in RunResult.seed); shuffle: run in an order drawn from it.\n"
       "on_progress(event: dict) is called from the stations' threads as scenarios and steps\n"
-      "start and scenarios end; an exception it raises stops the run and is raised here.\n"
-      "Ctrl-C stops the run after reverting faults; the pending KeyboardInterrupt is raised\n"
-      "when it returns.");
+      "start and scenarios end; an\n"
+      "exception it raises stops the run and is raised here. Ctrl-C stops the run after\n"
+      "reverting faults; the pending KeyboardInterrupt is raised when it returns.");
 
   // Listing walks sysfs and opens no device: quick, and it builds Python objects, so the GIL
   // stays.

@@ -30,6 +30,29 @@ auto user_errors(F f) -> decltype(f()) {
   }
 }
 
+// An attempt of a run whose record stays in the run's journal until a script asks for its
+// details (steps, checks, faults, transcript, timeline): a RunResult then costs the memory of
+// its summaries, not that of every timeline of the run. The record is read on first use and
+// kept by this object.
+class JournaledResult : public report::ScenarioResult {
+ public:
+  JournaledResult(std::shared_ptr<const report::RunResult> run, std::size_t index)
+      : report::ScenarioResult(run->scenarios.at(index)), run_(std::move(run)), index_(index) {}
+
+  const report::ScenarioResult& full() const {
+    if (!full_) {
+      full_ = std::make_shared<report::ScenarioResult>(
+          user_errors([&] { return run_->detail(index_); }));
+    }
+    return *full_;
+  }
+
+ private:
+  std::shared_ptr<const report::RunResult> run_;  // its summaries and loader, shared
+  std::size_t index_;
+  mutable std::shared_ptr<report::ScenarioResult> full_;
+};
+
 void define_model(py::module_& m) {
   py::class_<scenario::LoadOptions>(m, "LoadOptions", "Options of the scenario loader.")
       .def(py::init<>())
@@ -217,6 +240,17 @@ void define_results(py::module_& m) {
         return std::string("<ScenarioResult ") + s.id + " " + report::to_string(s.status) + ">";
       });
 
+  // A ScenarioResult to Python: the details of a journaled one come from its record.
+  py::class_<JournaledResult, report::ScenarioResult>(
+      m, "_JournaledScenarioResult", "A ScenarioResult whose details are read from the journal.")
+      .def_property_readonly("steps", [](const JournaledResult& s) { return s.full().steps; })
+      .def_property_readonly("checks", [](const JournaledResult& s) { return s.full().checks; })
+      .def_property_readonly("faults", [](const JournaledResult& s) { return s.full().faults; })
+      .def_property_readonly("transcript",
+                             [](const JournaledResult& s) { return s.full().transcript; })
+      .def_property_readonly("timeline", [](const JournaledResult& s) { return s.full().timeline; })
+      .def("to_json", [](const JournaledResult& s) { return report::to_json(s.full()); });
+
   py::class_<report::RunResult>(m, "RunResult", "The outcome of a run, as in results.json.")
       .def_readonly("run_id", &report::RunResult::run_id)
       .def_readonly("rig_version", &report::RunResult::rig_version)
@@ -227,7 +261,34 @@ void define_results(py::module_& m) {
       .def_readonly("duration_ms", &report::RunResult::duration_ms)
       .def_readonly("interrupted", &report::RunResult::interrupted)
       .def_readonly("shard", &report::RunResult::shard)
-      .def_readonly("scenarios", &report::RunResult::scenarios)
+      .def_property_readonly(
+          "seed",
+          [](const report::RunResult& r) -> std::optional<std::uint64_t> {
+            if (r.seed.empty()) return std::nullopt;
+            return std::stoull(r.seed);
+          },
+          "the run's seed (replay its order with seed=, `rig run --seed`); None when the\n"
+          "results do not say (older results, a merge of runs with different seeds)")
+      .def_readonly("shuffle", &report::RunResult::shuffle,
+                    "the attempts ran in an order drawn from the seed")
+      .def_property_readonly(
+          "scenarios",
+          [](const report::RunResult& r) {
+            py::list out;
+            if (!r.loader) {
+              for (const auto& s : r.scenarios) out.append(py::cast(s));
+              return out;
+            }
+            auto shared = std::make_shared<const report::RunResult>(r);
+            for (std::size_t i = 0; i < r.scenarios.size(); ++i) {
+              out.append(py::cast(JournaledResult(shared, i)));
+            }
+            return out;
+          },
+          "every attempt, as ScenarioResult; the details of a run's attempts are read from its\n"
+          "journal when first asked for")
+      .def_readonly("report_dir", &report::RunResult::report_dir,
+                    "the folder the run's reports were written to (\"\" when not known)")
       .def(
           "counts",
           [](const report::RunResult& r) {

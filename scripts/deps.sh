@@ -13,6 +13,7 @@ POSRIG_PACKAGES=(
   pybind11-dev python3-pybind11 python3-pytest python3-pytest-xdist python3-serial python3-dev
   python3-yaml   # docs/ci.md's pipeline read by tests/cli/test_ci_docs.py
   socat iproute2
+  ser2net        # RFC 2217 server: rfc2217:// links tested against it (fixtures/sim/ser2net_serve.py)
   file dpkg-dev  # cpack -G DEB (dpkg-shlibdeps), tests/cli/test_install.py
   libxml2-utils  # xmllint: junit.xml checked against the xunit schema (tests)
   chromium       # report.html loaded headless (tests/integration/test_reports.cpp)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import atexit
 import os
 import weakref
-from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
 
 from . import _posrig
-from ._station import Duration, Station, _duration_ms
+from ._station import Station, _duration_ms
 
-PathLike = Union[str, "os.PathLike[str]"]
+TYPE_CHECKING = False  # typing is not loaded at run time (see _station.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Union
+
+    from ._station import Duration
+
+    PathLike = Union[str, "os.PathLike[str]"]
 
 # Benches still up when the interpreter exits are brought down first, while the engine's
 # threads can still be joined (their faults are reverted, their processes stopped).
@@ -162,19 +167,23 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         html: Optional[PathLike] = None,
         rig_dir: Optional[PathLike] = None, strict_bench: bool = False,
         on_progress: Optional[Callable[[Dict[str, Any]], None]] = None,
-        history: Union[PathLike, Literal[False], None] = None) -> _posrig.RunResult:
+        history: Union[PathLike, Literal[False], None] = None,
+        seed: Optional[int] = None, shuffle: bool = False) -> _posrig.RunResult:
     """Runs scenario files and folders on a bench, as ``rig run`` does, and returns the
     :class:`posrig.RunResult` (``.to_json()`` is the results.json document).
 
     ``bench``: a bench file or a :class:`Bench` (its file and vars are used; the run brings up
     a bench of its own). ``tags``/``k``/``shard`` select as ``--tag``/``-k``/``--shard``;
-    ``jobs``: stations used at once (0 = all); ``out``: folder for results.json, junit.xml and
-    report.html (None: no files), with the simulators' output in ``out/logs``; like ``rig run
-    --out`` it is locked for the run (a second run with the same ``out`` raises
-    :class:`posrig.Error` naming the holder) and the reports an earlier run left there are
-    removed; ``junit``/``json``/``html``: extra paths for those. ``history``: the run is added
-    to ``history.sqlite`` beside ``out`` (None, the default; nothing without ``out``), to this
-    file, or nowhere (False), as ``rig run``'s ``--history``/``--no-history``. ``on_progress(event)`` is called from
+    ``jobs``: stations used at once (0 = all); ``out``: folder for the journal, results.json,
+    junit.xml and report.html, with the simulators' output in ``out/logs`` (None: a new folder
+    of this run's own, ``reports/<UTC time>-<n>`` as ``rig run`` makes it, linked as
+    ``reports/latest``); the result's ``report_dir`` says which. Like ``rig run --out`` it is
+    locked for the run (a second run with the same ``out`` raises :class:`posrig.Error` naming
+    the holder) and the reports an earlier run left there are removed;
+    ``junit``/``json``/``html``: extra paths for those. The result keeps each attempt's summary;
+    its steps, checks and timeline are read from the folder's journal when first asked for.
+    ``history``: the run is added to ``history.sqlite`` beside the folder (None, the default),
+    to this file, or nowhere (False), as ``rig run``'s ``--history``/``--no-history``. ``on_progress(event)`` is called from
     the stations' threads (with the GIL) as each scenario and step starts and each scenario
     ends; ``event`` is a dict (docs/python.md). An exception it raises stops the run, faults
     put back, and is raised by ``run``.
@@ -188,6 +197,9 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
     if history is True or not (history is None or history is False
                                or isinstance(history, (str, os.PathLike))):
         raise TypeError(f"history must be a path, None or False, not {history!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed <= 0xFFFFFFFF):
+        raise ValueError(f"seed must be a whole number from 0 to 4294967295, not {seed!r}")
     if on_progress is not None and not callable(on_progress):
         raise TypeError(f"on_progress must be callable, not {type(on_progress).__name__}")
     overrides: Dict[str, str] = {}
@@ -206,4 +218,4 @@ def run(paths: Union[PathLike, Iterable[PathLike]], bench: Union[PathLike, Bench
         html_path=os.fspath(html) if html else "",
         history_path=os.fspath(history) if history else "", no_history=history is False,
         strict_bench=strict_bench,
-        on_progress=on_progress)
+        seed=seed, shuffle=bool(shuffle), on_progress=on_progress)

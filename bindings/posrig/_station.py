@@ -8,17 +8,22 @@ the script line. The engine then performs it, as ``rig run`` would.
 
 from __future__ import annotations
 
-import decimal
-import json
 import os
 import sys
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from collections.abc import Mapping
 
 from . import _posrig
 
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+# typing, json and decimal cost an interpreter 2.5 MB of memory: annotations are strings here
+# (PEP 563), json is imported by the first step a script writes, and a Decimal can only be
+# given when its module is loaded already.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Union
 
-Duration = Union[str, int, float]
+    Duration = Union[str, int, float]
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 def _caller() -> "tuple[str, int]":
@@ -41,7 +46,8 @@ def _caller() -> "tuple[str, int]":
 
 def _plain(value: Any) -> Any:
     """Python values as the JSON (= YAML flow) a step is written in."""
-    if isinstance(value, decimal.Decimal):
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return format(value, "f")
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -62,7 +68,11 @@ def load_step(step: Union[str, Mapping[str, Any]],
         caller_file, caller_line = _caller()
         origin = caller_file if origin is None else origin
         line = caller_line if line is None else line
-    text = step if isinstance(step, str) else json.dumps(_plain(step))
+    if isinstance(step, str):
+        text = step
+    else:
+        import json
+        text = json.dumps(_plain(step))
     # Blank lines put the step on the script's line: the loader counts lines in its text.
     padded = "\n" * (max(line, 1) - 1) + text
     return _posrig.load_step_text(padded, origin,

@@ -14,6 +14,7 @@ void add_wallet_message(scenario::KindRegistry& r);
 void add_ledger(scenario::KindRegistry& r);
 void add_state(scenario::KindRegistry& r);
 void add_pan_masked(scenario::KindRegistry& r);
+void add_evidence(scenario::KindRegistry& r);
 }  // namespace rig::checks
 
 namespace rig::scenario {
@@ -30,6 +31,7 @@ void register_builtin_checks(KindRegistry& r) {
   checks::add_ledger(r);
   checks::add_state(r);
   // Evidence checks (every scenario, unasked).
+  checks::add_evidence(r);
   checks::add_pan_masked(r);
 }
 

@@ -8,10 +8,12 @@
 #include <atomic>
 #include <cstdio>
 #include <ctime>
-#include <iomanip>
 #include <filesystem>
+#include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -107,6 +109,24 @@ void add_selection_options(CLI::App* cmd, Selection& s, bool bench_required) {
   cmd->add_option("--shard", s.pick.shard, "Run shard K of N (K/N), deterministic by scenario id");
 }
 
+// VmHWM of /proc/self/status in kB: the peak resident memory of this program image.
+std::optional<double> own_peak_rss_kb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr);
+  }
+  return std::nullopt;
+}
+
+// "seed 42 (scenarios in the order given)" / "seed 42 (shuffled; replay: --seed 42 --shuffle)"
+std::string seed_text(std::uint32_t seed, bool shuffle) {
+  const std::string n = std::to_string(seed);
+  return "seed " + n +
+         (shuffle ? " (shuffled; replay: --seed " + n + " --shuffle)"
+                  : " (scenarios in the order given)");
+}
+
 void print_config_error(const std::exception& e) {
   std::cerr << e.what() << "\n";
 }
@@ -195,6 +215,11 @@ void add_run_commands(CLI::App& app, int& exit_code) {
   add_repeatable(run, "--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
   run->add_flag("--dry-run", dry_run, "Load and check everything, print the plan, run nothing");
   run->add_flag("--fail-fast", copt.fail_fast, "Stop after the first failed or errored scenario");
+  static std::string seed_arg;
+  run->add_option("--seed", seed_arg,
+                  "The run's seed, 0 to 4294967295 (default: a new one, printed and recorded)");
+  run->add_flag("--shuffle", copt.shuffle,
+                "Run the scenarios in an order drawn from the seed (replay: the same --seed)");
   static std::string color = "auto";
   run->add_option("--color", color, "Colour: auto (a terminal, NO_COLOR unset), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
@@ -259,6 +284,17 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       }
       copt.wait_lock = *d;
     }
+    if (!seed_arg.empty()) {
+      try {
+        copt.seed = scenario::parse_seed(seed_arg);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "rig: " << e.what() << "\n";
+        exit_code = kUsage;
+        return;
+      }
+    } else {
+      copt.seed = scenario::fresh_seed();
+    }
     bool nothing_to_rerun = false;
     if (int rc = prepare_rerun(report_args, loaded.selected, copt, &nothing_to_rerun);
         rc != kPassed || nothing_to_rerun) {
@@ -269,7 +305,13 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       std::cout << "bench " << loaded.bench->name << ": " << loaded.bench->stations.size()
                 << " station(s), time_scale " << loaded.bench->time_scale << "\n";
       print_stations(*loaded.bench);
-      for (const auto& sc : loaded.selected) std::cout << "  " << sc.id() << "  " << sc.name << "\n";
+      std::cout << seed_text(*copt.seed, copt.shuffle) << "\n";
+      // The first round's order, as the run would make it (rounds of --repeat each draw their own).
+      for (std::size_t i :
+           scenario::RunOrder(*copt.seed, copt.shuffle).next_round(loaded.selected.size())) {
+        const auto& sc = loaded.selected[i];
+        std::cout << "  " << sc.id() << "  " << sc.name << "\n";
+      }
       std::cout << loaded.selected.size() << " scenario(s) would run";
       if (copt.repeat > 1) {
         std::cout << ", " << copt.repeat << " times each (" << loaded.selected.size() * copt.repeat
@@ -357,8 +399,8 @@ void add_run_commands(CLI::App& app, int& exit_code) {
     engine::Controller controller(*loaded.bench, copt);
     SignalWatcher signals([&controller](int) { controller.interrupt(); });
     console.line("rig: bench " + loaded.bench->name + ", " +
-                 std::to_string(loaded.selected.size()) + " scenario(s), reports in " +
-                 copt.out_dir);
+                 std::to_string(loaded.selected.size()) + " scenario(s), " +
+                 seed_text(controller.seed(), copt.shuffle) + ", reports in " + copt.out_dir);
     std::string err = controller.up();
     if (!err.empty()) {
       // Nothing can run; the reports still say so, scenario by scenario.
@@ -375,9 +417,12 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       return console.paint(std::to_string(n) + what, n > 0 ? paint : report::Paint::none);
     };
     // Peak memory and CPU time of the controller itself (children excluded): DESIGN's 20 MB
-    // target; tests/bench/bench_python_cost.py reads both.
+    // target; tests/bench/bench_python_cost.py reads both. The peak is VmHWM, this program's
+    // own: getrusage's ru_maxrss also counts the memory of the process that started it, as it
+    // was when it forked (Linux keeps it across exec), so under a large parent it says that.
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
+    const double peak_kb = own_peak_rss_kb().value_or(static_cast<double>(usage.ru_maxrss));
     std::ostringstream summary;
     summary << c.total() << " scenario(s): " << count(c.pass, " passed", report::Paint::green)
             << ", " << count(c.fail, " failed", report::Paint::red) << ", "
@@ -386,8 +431,7 @@ void add_run_commands(CLI::App& app, int& exit_code) {
     if (c.attempts != c.total()) summary << " (" << c.attempts << " attempts)";
     summary << " in " << static_cast<int>(result.duration_ms / 100) / 10.0 << "s on "
             << controller_station_count << " station(s); controller peak RSS " << std::fixed
-            << std::setprecision(1) << static_cast<double>(usage.ru_maxrss) / 1024.0
-            << " MB, CPU " << std::setprecision(2)
+            << std::setprecision(1) << peak_kb / 1024.0 << " MB, CPU " << std::setprecision(2)
             << static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                    static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
             << " s";

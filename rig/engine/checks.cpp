@@ -1,6 +1,7 @@
 #include "rig/engine/checks.h"
 
 #include <cmath>
+#include <set>
 
 #include "rig/engine/judge.h"
 #include "rig/engine/runner.h"
@@ -24,6 +25,21 @@ std::int64_t signed_minor(const std::string& text) {
   bool negative = !text.empty() && text[0] == '-';
   auto v = protocol::parse_amount(negative ? text.substr(1) : text).value_or(0);
   return negative ? -v : v;
+}
+
+// Whether every sale and refund the rig sent (TerminalPort's command notes) has a RESULT that
+// says how it ended (not UNKNOWN rc=IP).
+bool every_command_answered(const std::vector<Entry>& es) {
+  std::set<std::string> open;
+  for (const Entry& e : es) {
+    if (e.kind == EntryKind::note && e.fields.contains("command")) {
+      open.insert(e.fields.value("id", ""));
+    } else if (e.kind == EntryKind::result &&
+               !(e.fields.value("status", "") == "UNKNOWN" && e.fields.value("rc", "") == "IP")) {
+      open.erase(e.fields.value("id", ""));
+    }
+  }
+  return open.empty();
 }
 
 }  // namespace
@@ -71,11 +87,62 @@ std::string Checks::run_evidence(const std::vector<const scenario::EvidenceKind*
       can = can && terminal::lacking(need, term.capabilities(), term.driver_name()).empty();
     }
     if (!can) continue;
-    std::string failure = e->check(*this);
+    scenario::EvidenceVerdict v = e->verdict(*this);
+    if (!v.ran) {
+      tl_.add(EntryKind::note, {{"text", "evidence " + e->name() + " not run: " + v.why_not_run}});
+      continue;
+    }
+    const std::string failure =
+        v.failure.empty() ? "" : where.to_string() + ": evidence " + e->name() + ": " + v.failure;
     record(where.to_string(), "evidence " + e->name(), e->doc(), failure);
+    if (failure.empty() && !v.notes.empty()) {
+      std::string noted;
+      for (const auto& n : v.notes) noted += (noted.empty() ? "noted: " : "; ") + n;
+      results_.back().actual = noted;
+    }
     if (first.empty()) first = failure;
   }
   return first;
+}
+
+json Checks::host_evidence(std::string* why_none) {
+  link::HttpJsonClient* admin = st_.admin();
+  if (!admin) {
+    *why_none = "station " + st_.name() + " has no host admin endpoint";
+    return nullptr;
+  }
+  if (!ledger_base_.is_object() || !ledger_base_.contains("seq")) {
+    *why_none = admin->name() + " reports no ledger sequence number (GET /admin/ledger seq)";
+    return nullptr;
+  }
+  const std::string since = ledger_base_["seq"].dump();
+  link::JsonReply r = admin->request("GET", "/admin/evidence?tid=" + st_.tid() + "&since=" + since,
+                                     json::object(), link::after(milliseconds(5000)));
+  if (!r.status) throw InfrastructureError(r.status.message);
+  if (r.http_status == 404) {
+    *why_none = admin->name() + " does not serve GET /admin/evidence";
+    return nullptr;
+  }
+  if (r.http_status != 200 || !r.body.is_object()) {
+    throw InfrastructureError(admin->name() + ": evidence query answered HTTP " +
+                              std::to_string(r.http_status));
+  }
+  return r.body;
+}
+
+const Evidence& Checks::evidence() {
+  if (evidence_) return *evidence_;
+  Evidence ev;
+  ev.profile = &profile();
+  // A terminal may report idle before its last RESULT is through the link: give every sale and
+  // refund the rig sent a moment to have its outcome on the timeline (one that never comes, as
+  // after a lost link nobody asked LAST about, is judged as it stands).
+  const milliseconds grace(std::max<long long>(500, std::llround(5000.0 * st_.time_scale())));
+  tl_.wait_until(every_command_answered, Clock::now() + grace);
+  ev.timeline = tl_.snapshot();
+  ev.host = host_evidence(&ev.no_host);
+  evidence_ = std::move(ev);
+  return *evidence_;
 }
 
 json Checks::ledger_now(milliseconds timeout, std::string* error) {
@@ -126,6 +193,37 @@ json Checks::ledger_since_start() {
   for (const char* k : {"net", "wallet_net", "fees"}) {
     d[k] = protocol::format_amount(signed_minor(now.value(k, "0.00")) -
                                    signed_minor(ledger_base_.value(k, "0.00")));
+  }
+  // Only the scenario's own transactions, where the host tells them apart (issue 9): a
+  // reversal or settlement of an earlier scenario's transaction — a reversal left stored on a
+  // station without a power fixture, which this scenario's first sale sends — does not count.
+  std::string why_none;
+  const json ev = host_evidence(&why_none);
+  if (ev.is_object()) {
+    const std::int64_t since = ev.value("since", std::int64_t{0});
+    int debits = 0, refunds = 0, declines = 0, reversals = 0, payments = 0;
+    std::int64_t net = 0, wallet_net = 0;
+    for (const auto& t : ev.value("transactions", json::array())) {
+      if (t.value("before_since", false)) continue;
+      const bool standing = t.value("status", "") == "approved";
+      debits += standing && t.value("kind", "") == "purchase" ? 1 : 0;
+      refunds += standing && t.value("kind", "") == "refund" ? 1 : 0;
+      declines += t.value("status", "") == "declined" ? 1 : 0;
+      reversals += t.value("reversals_applied", 0);
+      net += signed_minor(t.value("net", "0.00"));
+    }
+    for (const auto& o : ev.value("wallet", json::array())) {
+      if (o.value("seq", std::int64_t{0}) <= since || !o.value("paid", false)) continue;
+      ++payments;
+      wallet_net += signed_minor(o.value("amount", "0.00"));
+    }
+    d["debits"] = debits;
+    d["refunds"] = refunds;
+    d["declines"] = declines;
+    d["reversals"] = reversals;
+    d["wallet_payments"] = payments;
+    d["net"] = protocol::format_amount(net);
+    d["wallet_net"] = protocol::format_amount(wallet_net);
   }
   return d;
 }

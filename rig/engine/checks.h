@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,8 @@ class Checks : public CheckContext {
   // Judges an expect step by its kind, records the CheckResult; "" or the failure text.
   std::string run(const scenario::Step& step);
   // Runs `evidence` whose needs the station's driver meets, over the whole scenario, and records
-  // each as a check at `where`; "" or the first failure text.
+  // each as a check `evidence NAME` at `where` (one that cannot run on this bench is a timeline
+  // note, not a check); "" or the first failure text.
   std::string run_evidence(const std::vector<const scenario::EvidenceKind*>& evidence,
                            const scenario::SourceLoc& where);
   const std::vector<report::CheckResult>& results() const { return results_; }
@@ -50,8 +52,14 @@ class Checks : public CheckContext {
   const bench::TerminalProfile& profile() const override;
   nlohmann::json ledger_since_start() override;
   nlohmann::json ask_status(Clock::time_point deadline) override;
+  // The timeline so far and GET /admin/evidence since the ledger seq start() noted (no host
+  // evidence when the station has no admin endpoint or its host reports no seq).
+  const Evidence& evidence() override;
 
  private:
+  // GET /admin/evidence for this terminal since the ledger seq start() noted; null with
+  // `why_none` set when the bench cannot tell. Throws InfrastructureError when it cannot be read.
+  nlohmann::json host_evidence(std::string* why_none);
   void record(const std::string& where, const std::string& what, const std::string& expected,
               const std::string& failure);
 
@@ -60,6 +68,7 @@ class Checks : public CheckContext {
   Timeline& tl_;
   TerminalPort& terminal_;
   nlohmann::json ledger_base_;
+  std::optional<Evidence> evidence_;
   std::vector<report::CheckResult> results_;
 };
 

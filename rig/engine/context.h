@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "rig/engine/timeline.h"
 #include "rig/scenario/scenario.h"
@@ -61,6 +62,19 @@ class StepContext {
   void sleep_for(std::chrono::milliseconds d) const;
 };
 
+// What the evidence checks judge at the end of a scenario (docs/kinds.md, "Evidence checks"):
+// the terminal's account on the timeline, and what the host and the wallet saw of this terminal
+// since the scenario began. Collected once, after the steps and after recovery (so what recovery
+// drained counts for the scenario that left it).
+struct Evidence {
+  std::vector<Entry> timeline;  // the whole scenario, recovery after it included
+  // GET /admin/evidence?tid=T&since=SEQ (docs/ledger.md#evidence), SEQ the ledger's seq when
+  // the scenario began; null when the bench cannot tell (`no_host` says why).
+  nlohmann::json host;
+  std::string no_host;
+  const bench::TerminalProfile* profile = nullptr;  // wording of displays, results, receipts
+};
+
 // An expectation kind's view: the timeline, the window it looks at, the current transaction,
 // and the few things a check may ask of the bench. The engine's Checks implements it for a
 // running session; tests implement it over a hand-built timeline.
@@ -86,6 +100,9 @@ class CheckContext {
   virtual nlohmann::json ledger_since_start() = 0;
   // Asks the terminal for a status snapshot; its fields, or null when none came by `deadline`.
   virtual nlohmann::json ask_status(Clock::time_point deadline) = 0;
+  // The evidence of the whole scenario (evidence checks only; collected on first use). Throws
+  // InfrastructureError when the host's admin endpoint exists but cannot be read.
+  virtual const Evidence& evidence() = 0;
 
   // Where `step` starts looking: the current transaction's start, or 0 with `since: scenario`.
   std::size_t window_start(const scenario::Step& step) const {

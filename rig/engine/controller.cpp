@@ -21,6 +21,7 @@
 #include "rig/report/journal.h"
 #include "rig/report/provenance.h"
 #include "rig/report/render.h"
+#include "rig/scenario/select.h"
 
 namespace rig::engine {
 
@@ -53,7 +54,9 @@ const char* to_string(Progress::Phase phase) {
 }
 
 Controller::Controller(bench::Bench bench, ControllerOptions options)
-    : bench_(std::move(bench)), opt_(std::move(options)),
+    : bench_(std::move(bench)),
+      opt_(std::move(options)),
+      seed_(opt_.seed ? *opt_.seed : scenario::fresh_seed()),
       interrupt_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 Controller::~Controller() {
@@ -306,7 +309,8 @@ report::RunResult Controller::header(const std::vector<scenario::Scenario>& scen
     r.variables[k] = opt_.overrides.count(k) ? opt_.overrides.at(k) : v;
   }
   r.overrides = opt_.overrides;
-  if (r.variables.count("seed")) r.seed = r.variables.at("seed");
+  r.seed = std::to_string(seed_);
+  r.shuffle = opt_.shuffle;
   if (!scenarios.empty()) {
     report::GitInfo git = report::git_info(scenarios.front().file);
     r.git_commit = git.commit;
@@ -342,7 +346,8 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   covered.reserve(scenarios.size());
   for (const auto& s : scenarios) covered.push_back(coverage(bench_, s, plan));
 
-  // The attempts to make: each scenario `repeat` times, numbered on from its earlier attempts.
+  // The attempts to make: each scenario `repeat` times, numbered on from its earlier attempts,
+  // round by round, each round in the order given or, with --shuffle, one drawn from the seed.
   struct Item {
     const scenario::Scenario* sc;
     int attempt;
@@ -351,8 +356,9 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   std::deque<Item> queue;
   std::vector<Item> unservable;
   std::vector<report::PlannedAttempt> planned;
+  scenario::RunOrder order(seed_, opt_.shuffle);
   for (int r = 0; r < std::max(1, opt_.repeat); ++r) {
-    for (std::size_t i = 0; i < scenarios.size(); ++i) {
+    for (std::size_t i : order.next_round(scenarios.size())) {
       const auto& s = scenarios[i];
       auto before = opt_.attempts_before.find(s.id());
       int attempt = (before == opt_.attempts_before.end() ? 0 : before->second) + r + 1;
@@ -531,6 +537,7 @@ report::RunResult Controller::run(const std::vector<scenario::Scenario>& scenari
   }
   finish_reports(result, journal ? journal_path : "");
   result.judge();
+  result.report_dir = opt_.out_dir;
   return result;
 }
 

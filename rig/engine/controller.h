@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct ControllerOptions {
   std::string allure_dir;       // --allure DIR: Allure results
   std::string history_path;     // run history database ("" = not recorded)
   std::string shard;            // "K/N", recorded in the results
+  // `--seed N`: the run's seed (none: one is drawn, see Controller::seed()); `--shuffle`: the
+  // attempts run in an order drawn from it (rig/scenario/select.h RunOrder), else in the
+  // order given. Both are recorded in every report.
+  std::optional<std::uint32_t> seed;
+  bool shuffle = false;
   bool interactive = false;     // an operator can answer manual fixtures
   // false (the CLI): run() returns summaries of the attempts (the records are in the journal),
   // so that memory does not grow with every timeline of a long run. true (Python): the
@@ -104,6 +110,8 @@ class Controller {
   void interrupt();
   bool interrupted() const { return interrupted_.load(); }
 
+  // The run's seed: ControllerOptions::seed, or the one drawn for this run.
+  std::uint32_t seed() const { return seed_; }
   const bench::Bench& bench() const { return bench_; }
   // Stations that came up, for `rig bench up` and the Python bindings.
   std::vector<Station*> stations();
@@ -120,6 +128,7 @@ class Controller {
 
   bench::Bench bench_;
   ControllerOptions opt_;
+  std::uint32_t seed_ = 0;
   bench::Variables vars_;
   std::string run_dir_;
   std::map<std::string, bench::CardProfile> cards_;

@@ -207,6 +207,8 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
   std::unique_ptr<Session> session;
   bool failed = false;
   std::string error;
+  std::string revert_error;
+  bool restored = false;
   auto start = Clock::now();
   try {
     session = std::make_unique<Session>(station, options);
@@ -250,8 +252,12 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
         break;
       }
     }
-    // The evidence checks every scenario gets, unasked (none is registered yet).
-    if (error.empty() && !interrupted()) {
+    // The station is put back before the evidence is judged: what recovery drains (a stored
+    // reversal sent, an online transaction finished) belongs to the scenario that left it.
+    revert_error = session->restore();
+    restored = true;
+    // The evidence checks every scenario gets, unasked (rig/checks/evidence.cpp).
+    if (error.empty() && !interrupted() && station.trouble().empty()) {
       std::string evidence = session->finish(sc.loc);
       if (!evidence.empty() && !failed) {
         failed = true;
@@ -265,7 +271,7 @@ report::ScenarioResult run_scenario(Station& station, const scenario::Scenario& 
   }
 
   // Always put the station back, whatever happened above.
-  std::string revert_error = session ? session->restore() : "";
+  if (session && !restored) revert_error = session->restore();
   // A station taken out meanwhile (a flooding terminal) is the reason, not its effect.
   if (std::string trouble = station.trouble();
       !error.empty() && error != "interrupted" && !trouble.empty() &&

@@ -67,8 +67,9 @@ class Session {
   // ok == false and the failure text when the check did not hold; the check is also appended
   // to checks().
   report::StepResult step(const scenario::Step& step);
-  // The end of a scenario: runs the registered evidence checks (recorded in checks(), at
-  // `where`); "" or the first failure text.
+  // The end of a scenario, after restore(): runs the registered evidence checks over the
+  // whole timeline and the host's evidence (recorded in checks(), at `where`); "" or the first
+  // failure text.
   std::string finish(const scenario::SourceLoc& where);
 
   std::shared_ptr<Timeline> timeline() const;

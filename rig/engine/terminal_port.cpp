@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "rig/engine/judge.h"
 #include "rig/engine/runner.h"
 #include "rig/engine/station.h"
 
@@ -36,6 +37,16 @@ std::string TerminalPort::scoped(const std::string& name) const {
 }
 
 void TerminalPort::send(const terminal::Command& c) {
+  if (c.kind == terminal::CommandKind::sale || c.kind == terminal::CommandKind::refund) {
+    // What the rig asked for, whatever the driver makes of it: the evidence checks hold the
+    // terminal's answers and the host's ledger against it.
+    json note = {
+        {"id", c.id}, {"amount", c.amount}, {"currency", c.currency}, {"method", c.method}};
+    if (!c.original_id.empty()) note["orig_id"] = c.original_id;
+    note["text"] = std::string("sent ") + terminal::to_string(c.kind) + " " + fields_text(note);
+    note["command"] = terminal::to_string(c.kind);
+    tl_.add(EntryKind::note, std::move(note));
+  }
   link::Status s = st_.terminal().send(c, link::after(std::chrono::seconds(10)));
   if (!s) {
     throw InfrastructureError(std::string("terminal did not take the ") +

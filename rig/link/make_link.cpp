@@ -7,6 +7,7 @@
 
 #include "rig/link/link.h"
 #include "rig/link/pty.h"
+#include "rig/link/rfc2217.h"
 #include "rig/link/serial.h"
 #include "rig/link/tcp.h"
 
@@ -15,7 +16,8 @@ namespace rig::link {
 namespace {
 
 constexpr const char* kExpected =
-    "expected pty:PATH, serial:PATH, usb:VID:PID[:SERIAL] or tcp:HOST:PORT";
+    "expected pty:PATH, serial:PATH, usb:VID:PID[:SERIAL], tcp:HOST:PORT or "
+    "rfc2217://HOST:PORT";
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -57,17 +59,20 @@ SerialSettings settings_of(const std::string& query, const SpecError& fail) {
   }
 }
 
-LinkPtr make_tcp(std::string_view rest, const SpecError& fail) {
+// "HOST:PORT" of a tcp: or rfc2217:// spec; `form` is how the error spells the whole spec.
+std::pair<std::string, std::uint16_t> host_port(std::string_view rest, const std::string& form,
+                                                const SpecError& fail) {
   std::size_t colon = rest.rfind(':');
-  if (colon == std::string_view::npos) fail("expected tcp:HOST:PORT");
+  if (colon == std::string_view::npos) fail("expected " + form);
   std::string_view host = rest.substr(0, colon);
   std::string_view port_text = rest.substr(colon + 1);
+  const std::string scheme = form.substr(0, form.find("HOST"));
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);  // IPv6 literal: tcp:[::1]:5000
   } else if (host.find(':') != std::string_view::npos) {
-    fail("an IPv6 host goes in brackets: tcp:[ADDRESS]:PORT");
+    fail("an IPv6 host goes in brackets: " + scheme + "[ADDRESS]:PORT");
   }
-  if (host.empty()) fail("missing host (expected tcp:HOST:PORT)");
+  if (host.empty()) fail("missing host (expected " + form + ")");
   long port = 0;
   bool digits = !port_text.empty() && port_text.size() <= 5;
   for (char c : port_text) {
@@ -77,7 +82,22 @@ LinkPtr make_tcp(std::string_view rest, const SpecError& fail) {
   if (!digits || port < 1 || port > 65535) {
     fail("bad port \"" + std::string(port_text) + "\": expected 1 to 65535");
   }
-  return std::make_unique<TcpLink>(std::string(host), static_cast<std::uint16_t>(port));
+  return {std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+LinkPtr make_tcp(std::string_view rest, const SpecError& fail) {
+  auto [host, port] = host_port(rest, "tcp:HOST:PORT", fail);
+  return std::make_unique<TcpLink>(host, port);
+}
+
+// rfc2217://HOST:PORT[?SETTINGS]: a serial port behind an RFC 2217 server (ser2net).
+LinkPtr make_rfc2217(std::string_view rest, const SpecError& fail) {
+  auto [address, query] = split_query(rest);
+  if (address.find('/') != std::string::npos) {
+    fail("expected rfc2217://HOST:PORT[?SETTINGS] (no path after the port)");
+  }
+  auto [host, port] = host_port(address, "rfc2217://HOST:PORT", fail);
+  return std::make_unique<Rfc2217Link>(host, port, settings_of(query, fail));
 }
 
 }  // namespace
@@ -108,6 +128,7 @@ LinkPtr make_link(const std::string& spec) {
     return std::make_unique<SerialLink>(id, settings_of(query, fail));
   }
   if (starts_with(text, "tcp:")) return make_tcp(text.substr(4), fail);
+  if (starts_with(text, "rfc2217://")) return make_rfc2217(text.substr(10), fail);
   if (starts_with(text, "/")) {
     if (text.find('?') != std::string_view::npos) {
       fail("line settings need the serial: form (serial:PATH?baud=...)");

@@ -143,7 +143,14 @@ void write_header(std::ostream& h, const RunResult& r, const RunResult::Counts& 
   }
   if (!r.host.empty()) fact(h, "host", esc(r.host));
   if (!r.shard.empty()) fact(h, "shard", esc(r.shard));
-  if (!r.seed.empty()) fact(h, "seed", esc(r.seed));
+  // What replays this run's order: `rig run … --seed N [--shuffle]`.
+  if (!r.seed.empty()) {
+    fact(h, "seed",
+         "<code>" + esc(r.seed) + "</code>" +
+             (r.shuffle ? " (shuffled order: replay with <code>--seed " + esc(r.seed) +
+                              " --shuffle</code>)"
+                        : " (scenarios in the order given)"));
+  }
   if (!r.rerun_of.empty()) fact(h, "rerun of", esc(r.rerun_of));
   if (!r.merged_from.empty()) {
     std::string runs;

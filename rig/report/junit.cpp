@@ -155,6 +155,7 @@ void write_junit(const RunResult& run, std::ostream& x) {
     property(x, "rig_version", r.rig_version);
     property(x, "attempt", std::to_string(attempt));
     property(x, "seed", r.seed.empty() ? "none" : r.seed);
+    property(x, "shuffle", r.shuffle ? "true" : "false");
     property(x, "overrides", pairs_text(r.overrides));
     for (const auto& [k, v] : r.variables) property(x, "var." + k, v);
     if (!r.git_commit.empty()) property(x, "git_commit", r.git_commit);

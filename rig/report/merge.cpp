@@ -67,6 +67,10 @@ RunResult merge(const std::vector<RunResult>& runs, const std::vector<std::strin
     out.interrupted = out.interrupted || r.interrupted;
     out.incomplete = out.incomplete || r.incomplete;
     if (out.bench_error.empty()) out.bench_error = r.bench_error;
+    // One seed for the merged run only when every part ran with it; each part's results keep
+    // its own.
+    if (r.seed != out.seed) out.seed.clear();
+    out.shuffle = out.shuffle || r.shuffle;
     for (const auto& st : r.stations) {
       // A station that came up in any run is not reported down.
       auto [it, fresh] = stations.emplace(st.name, st);

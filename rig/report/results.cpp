@@ -225,6 +225,7 @@ json header_json(const RunResult& r) {
           {"variables", r.variables},
           {"overrides", r.overrides},
           {"seed", r.seed},
+          {"shuffle", r.shuffle},
           {"git", {{"commit", r.git_commit}, {"branch", r.git_branch}}},
           {"rerun_of", r.rerun_of},
           {"merged_from", r.merged_from},
@@ -248,6 +249,7 @@ void read_header(const json& j, RunResult& r) {
   r.variables = j.value("variables", std::map<std::string, std::string>{});
   r.overrides = j.value("overrides", std::map<std::string, std::string>{});
   r.seed = j.value("seed", "");
+  r.shuffle = j.value("shuffle", false);
   json git = j.value("git", json::object());
   r.git_commit = git.value("commit", "");
   r.git_branch = git.value("branch", "");

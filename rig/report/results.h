@@ -102,7 +102,8 @@ struct RunResult {
   // Every bench variable with the value the run used, and the ones `--var` changed.
   std::map<std::string, std::string> variables;
   std::map<std::string, std::string> overrides;
-  std::string seed;        // the run's seed (bench variable `seed`), "" when none
+  std::string seed;        // the run's seed (`--seed`, or drawn), decimal; "" when none
+  bool shuffle = false;    // the attempts ran in an order drawn from the seed (`--shuffle`)
   std::string git_commit;  // commit of the scenarios' checkout, "" when not in git
   std::string git_branch;
   std::string rerun_of;  // run id whose failures this run ran again (--rerun-failed)
@@ -110,6 +111,8 @@ struct RunResult {
   std::string bench_error;               // why the bench could not come up at all ("" = it did)
   std::vector<StationInfo> stations;
   std::vector<ScenarioResult> scenarios;  // every attempt; summaries when `loader` is set
+  // Where this run's reports were written ("" when not known). Not part of results.json.
+  std::string report_dir;
 
   // Reads attempt i in full (steps, checks, timeline). Unset: scenarios[i] is already full.
   std::function<ScenarioResult(std::size_t)> loader;

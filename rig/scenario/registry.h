@@ -112,9 +112,18 @@ class ExpectKind {
   ExpectInfo info_;
 };
 
+// What an evidence check found.
+struct EvidenceVerdict {
+  bool ran = true;  // false: this bench cannot tell (no host admin endpoint); `failure` is empty
+  std::string why_not_run;
+  std::string failure;             // "" when the evidence agrees; else both sides shown
+  std::vector<std::string> notes;  // what held only by an allowance of DOMAIN.md
+};
+
 // A check that runs at the end of every scenario without being asked for (evidence the bench
-// has: terminal outcomes against the host, the wallet and the ledger). None is built in yet;
-// the engine runs every registered one whose needs the station's driver meets.
+// has: terminal outcomes against the host, the wallet and the ledger; rig/checks/evidence.cpp).
+// The engine runs every registered one whose needs the station's driver meets, after the steps
+// and after the station is put back.
 class EvidenceKind {
  public:
   EvidenceKind(std::string name, std::string doc) : name_(std::move(name)), doc_(std::move(doc)) {}
@@ -122,9 +131,16 @@ class EvidenceKind {
   const std::string& name() const { return name_; }
   const std::string& doc() const { return doc_; }
   virtual std::vector<terminal::Need> needs() const { return {}; }
-  // "" when the evidence agrees, else what disagrees, both sides shown. `ctx` looks at the whole
-  // scenario (window from 0).
+  // "" when the evidence agrees, else what disagrees, both sides shown. `ctx` looks at the
+  // whole scenario (its timeline, `ctx.evidence()`).
   virtual std::string check(engine::CheckContext& ctx) const = 0;
+  // What the engine records: check()'s answer by default; a kind that may not be able to judge
+  // on every bench, or holds only by an allowance of DOMAIN.md, overrides it.
+  virtual EvidenceVerdict verdict(engine::CheckContext& ctx) const {
+    EvidenceVerdict v;
+    v.failure = check(ctx);
+    return v;
+  }
 
  private:
   std::string name_;

@@ -233,6 +233,41 @@ std::pair<int, int> parse_shard(const std::string& text) {
   return {k, n};
 }
 
+std::vector<std::size_t> RunOrder::next_round(std::size_t n) {
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = i;
+  if (!shuffle_) return order;
+  // Fisher–Yates from the back: position i takes an index drawn uniformly from [0, i].
+  for (std::size_t i = n; i > 1; --i) {
+    const std::uint32_t bound = static_cast<std::uint32_t>(i);
+    // Rejection: words at or above the largest multiple of `bound` would favour small values.
+    const std::uint32_t limit = static_cast<std::uint32_t>(0xFFFFFFFFu - (0xFFFFFFFFu % bound));
+    std::uint32_t word = 0;
+    do {
+      word = static_cast<std::uint32_t>(rng_());
+    } while (word >= limit);
+    std::swap(order[i - 1], order[word % bound]);
+  }
+  return order;
+}
+
+std::uint32_t fresh_seed() {
+  std::random_device device;
+  return static_cast<std::uint32_t>(device());
+}
+
+std::uint32_t parse_seed(const std::string& text) {
+  const bool digits =
+      !text.empty() && text.size() <= 10 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const unsigned long long value = digits ? std::stoull(text) : 0;
+  if (!digits || value > 0xFFFFFFFFull) {
+    throw std::invalid_argument("bad --seed '" + text +
+                                "': expected a whole number from 0 to 4294967295");
+  }
+  return static_cast<std::uint32_t>(value);
+}
+
 std::vector<Scenario> select_scenarios(const std::vector<Scenario>& all,
                                        const Selection& selection) {
   std::optional<KeywordExpr> k;

@@ -10,10 +10,15 @@
 // separately: every scenario lands in exactly one shard, the shards' sizes differ by at most
 // one, and the split depends only on the scenario ids (a 64-bit FNV-1a hash of each id orders
 // them, then they are dealt out in turn), so every machine computes the same split.
+//
+// Shuffling (`rig run --shuffle`) runs the selected scenarios in an order drawn from the run's
+// seed (`--seed N`), so that a scenario that passes only after another one shows up; the same
+// seed gives the same order on every machine and standard library (see RunOrder).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -71,6 +76,30 @@ struct Selection {
 // std::invalid_argument for a bad -k expression or --shard (the texts above).
 std::vector<Scenario> select_scenarios(const std::vector<Scenario>& all,
                                        const Selection& selection);
+
+// The order in which a run makes its attempts: for each round (`--repeat N` makes N), a
+// permutation of the scenario indexes 0..n-1. Unshuffled, every round is 0, 1, …, n-1. Shuffled,
+// each round is a Fisher–Yates shuffle driven by one std::mt19937 seeded with `seed` (its
+// output is fixed by the standard) with each index drawn by rejection from raw 32-bit words —
+// not std::shuffle or std::uniform_int_distribution, whose algorithms the standard leaves to
+// the library — so a seed means the same order everywhere. Rounds continue the same stream:
+// round 2 is another order than round 1.
+class RunOrder {
+ public:
+  RunOrder(std::uint32_t seed, bool shuffle) : rng_(seed), shuffle_(shuffle) {}
+  std::vector<std::size_t> next_round(std::size_t n);
+
+ private:
+  std::mt19937 rng_;
+  bool shuffle_;
+};
+
+// A seed for a run given none (--seed): drawn from std::random_device.
+std::uint32_t fresh_seed();
+
+// "N" (0 to 4294967295, decimal) -> N. Throws std::invalid_argument:
+//   bad --seed 'x': expected a whole number from 0 to 4294967295
+std::uint32_t parse_seed(const std::string& text);
 
 // "K/N" -> {K, N}. Throws std::invalid_argument:
 //   bad --shard '3': expected K/N with 1 <= K <= N, e.g. 2/4

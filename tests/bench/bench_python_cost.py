@@ -6,9 +6,12 @@ usage: POSRIG_BUILD_DIR=build /usr/bin/python3 tests/bench/bench_python_cost.py 
 
 Both figures are the process's own (getrusage RUSAGE_SELF: user+system CPU, peak RSS) over its
 whole life — interpreter start and import included for Python — without the simulators, which
-are the same in both. `rig run` prints its own at the end of its summary line. The figures of
-an interpreter that only imports posrig are printed too, to tell the run's own cost from the
-interpreter's and the module's.
+are the same in both. Each process is started through a small `sh` that forks it: Linux's
+ru_maxrss counts the memory of the process that forked, as it was at the fork (it is kept
+across exec), so started from this script directly both figures would be at least this
+script's own (about 13 MB). `rig run` prints its own at the end of its summary line. The figures of
+an interpreter that only imports posrig, and of one that imports nothing, are printed too, to
+tell the run's own cost from the interpreter's and the module's.
 """
 
 import argparse
@@ -45,17 +48,29 @@ print("self", u.ru_utime + u.ru_stime, u.ru_maxrss / 1024.0)
 """
 
 
-def import_only():
-    script = IMPORT_ONLY.format(bindings=str(BUILD / "bindings"))
-    r = subprocess.run(["/usr/bin/python3", "-c", script],
+BARE = """
+import resource
+u = resource.getrusage(resource.RUSAGE_SELF)
+print("self", u.ru_utime + u.ru_stime, u.ru_maxrss / 1024.0)
+"""
+
+
+def import_only(script_template=IMPORT_ONLY):
+    script = script_template.format(bindings=str(BUILD / "bindings"))
+    r = subprocess.run([*FORKED, "/usr/bin/python3", "-c", script],
                        cwd=REPO, capture_output=True, text=True, check=True)
     cpu, rss = re.search(r"^self ([\d.]+) ([\d.]+)$", r.stdout, re.M).groups()
     return float(cpu), float(rss)
 
 
+# `sh` forks the command (it does not exec it: something follows), so that its ru_maxrss
+# starts from sh's few hundred kB, not from this interpreter's memory.
+FORKED = ["sh", "-c", '"$@"; status=$?; exit $status', "sh"]
+
+
 def run_cli(paths, repeat, out):
-    r = subprocess.run([str(BUILD / "rig"), "run", *paths, "--bench", BENCH, "--out", out,
-                        "--repeat", str(repeat)], cwd=REPO, capture_output=True, text=True)
+    r = subprocess.run([*FORKED, str(BUILD / "rig"), "run", *paths, "--bench", BENCH, "--out",
+                        out, "--repeat", str(repeat)], cwd=REPO, capture_output=True, text=True)
     m = re.search(r"(\d+) scenario\(s\): (\d+) passed.*peak RSS ([\d.]+) MB, CPU ([\d.]+) s",
                   r.stdout)
     if not m:
@@ -67,8 +82,8 @@ def run_python(paths, repeat, out):
     script = PY.format(bindings=str(BUILD / "bindings"), paths=paths, bench=BENCH, out=out,
                        repeat=repeat)
     env = dict(os.environ, POSRIG_RIG_DIR=str(BUILD))
-    r = subprocess.run(["/usr/bin/python3", "-c", script], cwd=REPO, capture_output=True,
-                       text=True, env=env)
+    r = subprocess.run([*FORKED, "/usr/bin/python3", "-c", script], cwd=REPO,
+                       capture_output=True, text=True, env=env)
     if r.returncode != 0:
         sys.exit(f"posrig.run failed:\n{r.stdout}{r.stderr}")
     counts = re.search(r"^counts (\d+) (\d+)$", r.stdout, re.M)
@@ -95,6 +110,8 @@ def main():
     cpu_p = statistics.median(p[0] for p in py)
     rss_c = statistics.median(c[1] for c in cli)
     rss_p = statistics.median(p[1] for p in py)
+    bare_cpu, bare_rss = import_only(BARE)
+    print(f"the interpreter alone: CPU {bare_cpu:.2f} s RSS {bare_rss:.1f} MB")
     base_cpu, base_rss = import_only()
     print(f"import posrig alone: CPU {base_cpu:.2f} s RSS {base_rss:.1f} MB")
     print(f"median: rig run CPU {cpu_c:.2f} s RSS {rss_c:.1f} MB | posrig.run CPU {cpu_p:.2f} s "

@@ -81,6 +81,17 @@ def check_repeat(rig, workdir, command):
     assert "3 scenario(s) would run, 20 times each (60 runs)" in r.stdout
 
 
+def check_shuffle(rig, workdir, command):
+    r = shell(rig, workdir, command, " --dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "seed 1234 (shuffled; replay: --seed 1234 --shuffle)" in r.stdout
+    order = dry_run_ids(r.stdout)
+    assert sorted(order) == sorted(library_ids(REPO)) and order != library_ids(REPO)
+    assert dry_run_ids(shell(rig, workdir, command, " --dry-run").stdout) == order
+    other = shell(rig, workdir, command.replace("1234", "1235"), " --dry-run")
+    assert dry_run_ids(other.stdout) != order
+
+
 def check_shard(rig, workdir, command):
     r = shell(rig, workdir, command, " --dry-run")
     assert r.returncode == 0, r.stderr
@@ -118,6 +129,7 @@ CHECKS = {
     f"rig run --tag smoke scenarios/decline --bench {VIRTUAL}": check_decline_smoke,
     f"rig run --bench {VIRTUAL} --tag smoke --var bugs=no-reversal": check_no_reversal_bug,
     f"rig run scenarios/pin --bench {VIRTUAL} --repeat 20": check_repeat,
+    f"rig run --bench {VIRTUAL} --shuffle --seed 1234": check_shuffle,
     f"rig run --bench {VIRTUAL} --shard 2/4 --out reports/shard2": check_shard,
     "rig merge reports/shard*/results.json --out reports/nightly": check_merge,
 }

@@ -111,10 +111,12 @@ def test_without_simulators_the_module_says_where_it_looked(tmp_path):
     script = ("import posrig\n"
               f"posrig.run([{str(bench.parent.parent.parent / 'scenarios' / 'decline')!r}], "
               f"bench={str(bench)!r})\n")
-    py = subprocess.run(["/usr/bin/python3", "-c", script], capture_output=True, text=True,
-                        env=clean_env(PYTHONPATH=str(site)), timeout=120)
+    py = subprocess.run(["/usr/bin/python3", "-c", script], cwd=tmp_path, capture_output=True,
+                        text=True, env=clean_env(PYTHONPATH=str(site)), timeout=120)
     assert py.returncode != 0
     assert "vhost: cannot start" in py.stderr
+    logs, = tmp_path.glob("reports/*/logs")  # the run's own folder says what vhost printed
+    assert f"(the simulators' output: {logs})" in py.stderr
     assert "no folder with vterm and vhost was found" in py.stderr
     assert "set POSRIG_RIG_DIR or pass rig_dir=" in py.stderr
 

@@ -3,6 +3,7 @@
 // the results.json it wrote, and bench files rewritten into the scratch folder.
 #pragma once
 
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -37,9 +38,9 @@ inline std::string read_file(const fs::path& p) {
 class RigRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("posrig-it-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::replace(name.begin(), name.end(), '/', '_');  // parameterised: Name/0
+    dir_ = fs::temp_directory_path() / ("posrig-it-" + std::to_string(::getpid()) + "-" + name);
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }

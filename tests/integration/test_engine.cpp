@@ -1,7 +1,9 @@
 // The controller end to end: `rig run` on the virtual bench (real vterm, vhost, ptys, proxies),
 // with small scenarios from tests/integration/data/engine: a pass, a failed check and its
 // message, infrastructure errors, faults reverted after a failure and after SIGINT, and two
-// stations in parallel.
+// stations in parallel; with those of tests/integration/data/evidence, the evidence checks every
+// scenario gets (docs/kinds.md): holding on the correct vterm, catching defects the scenarios do
+// not check for, and a stored reversal counted where it was left.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +30,7 @@ using namespace rig_run_test;
 
 const std::string kData = POSRIG_SOURCE_DIR "/tests/integration/data/engine";
 const std::string kBench = kVirtualBench;
+const std::string kEvidence = POSRIG_SOURCE_DIR "/tests/integration/data/evidence";
 
 class EngineTest : public RigRunTest {
  protected:
@@ -57,9 +61,9 @@ TEST_F(EngineTest, PassingScenario) {
   EXPECT_EQ(r["summary"]["pass"], 1);
   const json& s = scenario(r, "engine/pass");
   EXPECT_EQ(s["status"], "pass");
-  // Its two expectations and the evidence check every scenario gets.
-  ASSERT_EQ(s["checks"].size(), 3u);
-  EXPECT_EQ(s["checks"][2]["what"], "evidence pan_masked");
+  // Its two expect steps, then the six evidence checks every scenario gets.
+  ASSERT_EQ(s["checks"].size(), 8u);
+  EXPECT_EQ(s["checks"][2]["what"], "evidence money_conserved");
   // The transcript holds the real exchange: SALE out, 0200 to the host, 0210 back, RESULT in.
   std::string transcript = s["transcript"].dump();
   EXPECT_NE(transcript.find("SALE|id="), std::string::npos);
@@ -258,6 +262,145 @@ TEST_F(EngineTest, ConfigurationErrorsExitTwoWithPositions) {
   EXPECT_NE(output.find(bad.string() + ":4:5: unknown step 'sael'"), std::string::npos) << output;
   EXPECT_EQ(rig("validate " + kData + " --bench " + kBench, &output), 0) << output;
   EXPECT_NE(output.find("scenario(s) valid for bench virtual"), std::string::npos);
+}
+
+// The evidence checks run on every scenario without being asked for, and hold on the correct
+// terminal: five per scenario, all passed.
+TEST_F(EngineTest, EvidenceChecksHoldOnTheCorrectTerminal) {
+  std::string output;
+  int rc = rig("run " + kEvidence + " --bench " + kBench + " --jobs 1 --out " + out(), &output);
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  ASSERT_EQ(r["scenarios"].size(), 8u);
+  for (const auto& s : r["scenarios"]) {
+    int evidence = 0;
+    for (const auto& c : s["checks"]) {
+      if (c["what"].get<std::string>().rfind("evidence ", 0) != 0) continue;
+      ++evidence;
+      EXPECT_TRUE(c["passed"].get<bool>()) << s["id"] << ": " << c.dump();
+    }
+    EXPECT_EQ(evidence, 5) << s["id"];
+  }
+}
+
+// A defect the scenario does not check for fails it through an evidence check, with both sides.
+struct EvidenceCase {
+  const char* bug;
+  const char* file;   // in tests/integration/data/evidence
+  const char* check;  // the evidence check that catches it
+  const char* shows;  // in its failure text
+};
+
+// What money_conserved says of the 20.00 sale of timeout-then-sale.yaml left charged.
+constexpr const char* kLeftCharged = "purchase 20.00 rc=00 approved still takes money";
+
+class EvidenceCatches : public EngineTest, public ::testing::WithParamInterface<EvidenceCase> {};
+
+TEST_P(EvidenceCatches, DefectTheScenarioDoesNotCheckFor) {
+  const EvidenceCase& c = GetParam();
+  std::string output;
+  int rc = rig("run " + kEvidence + "/" + c.file + " --bench " + kBench +
+                   " --jobs 1 --var bugs=" + c.bug + " --out " + out(),
+               &output);
+  EXPECT_EQ(rc, 1) << output;
+  json r = results();
+  ASSERT_EQ(r["scenarios"].size(), 1u);
+  const json& s = r["scenarios"][0];
+  EXPECT_EQ(s["status"], "fail");
+  // Every step of the scenario held; only the evidence disagrees.
+  for (const auto& step : s["steps"]) EXPECT_TRUE(step["ok"].get<bool>()) << step.dump();
+  const std::string msg = s["message"];
+  EXPECT_NE(msg.find(": evidence "), std::string::npos) << msg;
+  bool found = false;
+  for (const auto& check : s["checks"]) {
+    if (check["what"] != std::string("evidence ") + c.check) continue;
+    found = true;
+    EXPECT_FALSE(check["passed"].get<bool>());
+    EXPECT_NE(check["actual"].get<std::string>().find(c.shows), std::string::npos) << check;
+  }
+  EXPECT_TRUE(found) << s["checks"].dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Defects, EvidenceCatches,
+    ::testing::Values(
+        EvidenceCase{"decline-shown-approved", "decline.yaml", "display_agrees",
+                     "the display showed \"APPROVED\""},
+        EvidenceCase{"ignores-decline-code", "decline.yaml", "money_conserved", "rc=51 declined"},
+        EvidenceCase{"reversal-amount-wrong", "timeout-then-sale.yaml", "charged_once",
+                     "field 4 0.20 currency 156 was refused by the host (rc=64)"},
+        EvidenceCase{"reversal-amount-wrong", "leaves-reversal.yaml", "reversal_fields",
+                     "0400 for the 0200 with STAN"},
+        // The sale without an answer is left charged: no reversal, one the host cannot match
+        // (25), or the sale sent again under a new STAN.
+        EvidenceCase{"no-reversal", "timeout-then-sale.yaml", "money_conserved", kLeftCharged},
+        EvidenceCase{"fields-90-wrong", "timeout-then-sale.yaml", "money_conserved", kLeftCharged},
+        EvidenceCase{"new-stan-on-retry", "timeout-then-sale.yaml", "money_conserved",
+                     kLeftCharged},
+        EvidenceCase{"ecr-duplicate-executed", "same-id.yaml", "charged_once",
+                     "is charged 2 times"},
+        EvidenceCase{"pays-twice-on-userpaying", "userpaying.yaml", "money_conserved",
+                     "(the customer can still pay it)"},
+        EvidenceCase{"amount-via-float", "odd-amount.yaml", "money_conserved", "asked for sale"}),
+    [](const ::testing::TestParamInfo<EvidenceCase>& info) {
+      std::string file = info.param.file;
+      std::string name = std::string(info.param.bug) + "_in_" + file.substr(0, file.find('.'));
+      std::replace(name.begin(), name.end(), '-', '_');
+      return name;
+    });
+
+// Isolation (issue 9): a reversal a scenario leaves stored is sent by the recovery after it (a
+// power cycle, rule 6), within that scenario, and the next scenario's host sees only its own sale.
+TEST_F(EngineTest, StoredReversalIsSentWithinTheScenarioThatLeftIt) {
+  std::string output;
+  int rc = rig("run " + kEvidence + "/leaves-reversal.yaml " + kEvidence +
+                   "/clean-sale.yaml --bench " + kBench + " --jobs 1 --out " + out(),
+               &output);
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  const json& left = scenario(r, "evidence/leaves-reversal");
+  EXPECT_EQ(left["status"], "pass") << left["message"];
+  const std::string timeline = left["timeline"].dump();
+  EXPECT_NE(timeline.find("left 1 stored reversal(s) in the terminal: power-cycling it"),
+            std::string::npos);
+  EXPECT_NE(timeline.find("stored reversals sent"), std::string::npos);
+  EXPECT_NE(timeline.find("\"mti\":\"0400\""), std::string::npos) << "the 0400 is not in it";
+  for (const auto& c : left["checks"]) {
+    if (c["what"] == "evidence money_conserved") {
+      EXPECT_TRUE(c["passed"].get<bool>());
+      EXPECT_EQ(c["actual"], "") << "the reversal was applied: nothing to note";
+    }
+  }
+  const json& next = scenario(r, "evidence/clean-sale");
+  EXPECT_EQ(next["status"], "pass") << next["message"];
+  EXPECT_EQ(next["station"], "lane1");
+}
+
+// On a station without a power fixture the reversal stays stored: noted, not failed; the next
+// scenario's sale sends it, and that scenario's ledger counts only its own sale.
+TEST_F(EngineTest, StoredReversalOnAStationWithoutPowerIsNoted) {
+  std::string bench = bench_variant("    power: {driver: vterm}\n", "");
+  std::string output;
+  int rc = rig("run " + kEvidence + "/leaves-reversal.yaml " + kEvidence +
+                   "/sale-after.yaml --bench " + bench + " --jobs 1 --out " + out(),
+               &output);
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  const json& s = scenario(r, "evidence/leaves-reversal");
+  EXPECT_NE(s["timeline"].dump().find("the station has no power fixture"), std::string::npos);
+  bool noted = false;
+  for (const auto& c : s["checks"]) {
+    if (c["what"] != "evidence money_conserved") continue;
+    EXPECT_TRUE(c["passed"].get<bool>());
+    noted = c["actual"].get<std::string>().find("its reversal is still stored in the terminal") !=
+            std::string::npos;
+  }
+  EXPECT_TRUE(noted) << s["checks"].dump();
+  const json& next = scenario(r, "evidence/sale-after");
+  EXPECT_EQ(next["status"], "pass") << next["message"];
+  EXPECT_EQ(next["station"], "lane1");
+  // The earlier scenario's reversal went out with this sale, yet is not counted here.
+  EXPECT_NE(next["timeline"].dump().find("\"mti\":\"0400\""), std::string::npos);
 }
 
 }  // namespace

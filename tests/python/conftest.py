@@ -43,6 +43,13 @@ def pytest_collection_finish(session):
             "(POSRIG_MIN_TESTS)")
 
 
+@pytest.fixture(autouse=True)
+def _scratch_folder(tmp_path, monkeypatch):
+    """Every test runs in a scratch folder: posrig.run without out= writes its reports into
+    reports/ of the current folder, never into the repository's."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

@@ -34,7 +34,9 @@ def test_complete_example_runs(repo, bench_file, tmp_path):
     assert len(blocks) == 1
     script = tmp_path / "example.py"
     script.write_text(_for_bench(blocks[0], repo, bench_file))
-    run = subprocess.run([sys.executable, str(script)], cwd=repo, env=_env(),
+    for name in ("fixtures", "scenarios"):  # the repository's, in a folder for the reports
+        (tmp_path / name).symlink_to(repo / name)
+    run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=_env(),
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     out = run.stdout
@@ -63,7 +65,9 @@ def test_on_progress_example_prints_steps(repo, bench_file, tmp_path):
     assert len(example) == 1
     script = tmp_path / "progress.py"
     script.write_text("import posrig\n" + _for_bench(example[0], repo, bench_file))
-    run = subprocess.run([sys.executable, str(script)], cwd=repo, env=_env(),
+    for name in ("fixtures", "scenarios"):
+        (tmp_path / name).symlink_to(repo / name)
+    run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=_env(),
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     for scenario in ("decline/insufficient-funds", "decline/issuer-declines"):

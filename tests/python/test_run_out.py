@@ -3,7 +3,10 @@ reports an earlier run left there removed, the run added to history.sqlite besid
 
 import fcntl
 import json
+import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -73,10 +76,52 @@ def test_the_run_goes_to_history_beside_out(tmp_path, scenario, bench_file, rig_
     posrig.run(scenario, bench=bench_file, out=out, history=False)
     assert runs_of(history(rig_command, db)) == 1
     elsewhere = tmp_path / "elsewhere.sqlite"
-    posrig.run(scenario, bench=bench_file, history=elsewhere)  # no out: only when asked
+    posrig.run(scenario, bench=bench_file, out=out, history=elsewhere)
     assert runs_of(history(rig_command, elsewhere)) == 1
-    assert runs_of(history(rig_command, db)) == 1
-    posrig.run(scenario, bench=bench_file)
     assert runs_of(history(rig_command, db)) == 1
     with pytest.raises(TypeError):
         posrig.run(scenario, bench=bench_file, history=True)
+
+
+def test_without_out_each_run_has_a_folder_of_its_own(tmp_path, scenario, bench_file,
+                                                      rig_command, monkeypatch):
+    here = tmp_path / "work"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    first = posrig.run(scenario, bench=bench_file)
+    second = posrig.run(scenario, bench=bench_file)
+    folders = [Path(r.report_dir) for r in (first, second)]
+    assert folders[0] != folders[1]
+    for result, folder in zip((first, second), folders):
+        # reports/<UTC time with milliseconds>-<n>, as `rig run` names its folders
+        assert folder.parent == here / "reports" and folder.is_absolute()
+        assert re.fullmatch(r"\d{8}T\d{6}\.\d{3}Z-\d+", folder.name), folder.name
+        for name in ("journal.jsonl", "results.json", "junit.xml", "report.html"):
+            assert (folder / name).stat().st_size > 0, name
+        assert list((folder / "logs").glob("vterm-*.log"))  # the simulators' output
+        doc = json.loads((folder / "results.json").read_text())
+        assert doc["run_id"] == result.run_id and doc == result.to_json()
+    assert (here / "reports" / "latest").resolve() == folders[1]
+    # As `rig run`: the runs go to history.sqlite beside the folders.
+    assert runs_of(history(rig_command, here / "reports" / "history.sqlite")) == 2
+
+    out = tmp_path / "given"
+    assert posrig.run(scenario, bench=bench_file, out=out).report_dir == str(out)
+
+
+def test_details_are_read_from_the_journal_when_asked_for(tmp_path, scenario, bench_file):
+    result = posrig.run(scenario, bench=bench_file, out=tmp_path / "out")
+    doc = json.loads((tmp_path / "out" / "results.json").read_text())
+    attempt = result.scenarios[0]
+    assert isinstance(attempt, posrig.ScenarioResult)
+    assert (attempt.id, attempt.status, attempt.outcome) == ("card/approved", "pass", "pass")
+    assert attempt.timeline == doc["scenarios"][0]["timeline"] != []
+    assert [s.where for s in attempt.steps] == [s["where"] for s in doc["scenarios"][0]["steps"]]
+    assert len(attempt.checks) == len(doc["scenarios"][0]["checks"]) > 0
+    # The summaries stay in memory; the details are in the folder, so without it they are gone.
+    later = result.scenarios[0]
+    shutil.rmtree(tmp_path / "out")
+    assert attempt.timeline != []  # read already: kept by the object
+    assert later.status == "pass"
+    with pytest.raises(posrig.Error, match="journal.jsonl: cannot read back a record"):
+        later.timeline

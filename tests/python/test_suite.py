@@ -199,3 +199,36 @@ def test_run_skips_what_the_bench_cannot_serve_like_the_cli(tmp_path, scenario_d
     with pytest.raises(posrig.ConfigError, match="needs keypad.press: bench lacks fixture family "
                                                  "keypad; skipped on bench 'virtual'"):
         posrig.run([scenario_dir / "card" / "approved.yaml"], bench=bench, strict_bench=True)
+
+
+def test_seed_and_shuffle_order_the_run_as_the_cli_does(tmp_path, bench_file, rig_command):
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for n in range(1, 7):
+        (folder / f"sale-{n}.yaml").write_text(
+            f"name: sale of {n}.00\nfamily: card\nsteps:\n"
+            f"  - sale: {{amount: \"{n}.00\", method: card, card: visa-chip}}\n"
+            f"  - expect: {{result: {{status: APPROVED, amount: \"{n}.00\"}}}}\n")
+    plan = subprocess.run([str(rig_command), "run", str(folder), "--bench", bench_file,
+                           "--seed", "7", "--shuffle", "--dry-run"],
+                          capture_output=True, text=True, timeout=60)
+    assert plan.returncode == 0, plan.stderr
+    planned = [line.split()[0] for line in plan.stdout.splitlines()
+               if line.startswith("  card/")]
+    assert sorted(planned) == [f"card/sale-{n}" for n in range(1, 7)] != planned
+
+    result = posrig.run([folder], bench=bench_file, jobs=1, seed=7, shuffle=True)
+    assert [s.id for s in result.scenarios] == planned  # one station: the drawn order
+    assert (result.seed, result.shuffle) == (7, True)
+    assert (result.to_json()["seed"], result.to_json()["shuffle"]) == ("7", True)
+    assert '<property name="seed" value="7"/>' in result.to_junit()
+    assert result.counts()["pass"] == 6
+
+    other = posrig.run([folder], bench=bench_file, jobs=1, seed=8, shuffle=True)
+    assert [s.id for s in other.scenarios] != planned
+    given = posrig.run([folder], bench=bench_file, jobs=1)
+    assert [s.id for s in given.scenarios] == sorted(planned)
+    assert 0 <= given.seed <= 0xFFFFFFFF and not given.shuffle  # drawn, and recorded
+    for bad in (-1, 2**32, "7", 1.5, True):
+        with pytest.raises(ValueError, match="seed must be a whole number"):
+            posrig.run([folder], bench=bench_file, seed=bad)

@@ -107,6 +107,7 @@ inline RunResult sample_run() {
   r.variables = {{"bugs", "no-reversal"}, {"seed", "7"}};
   r.overrides = {{"bugs", "no-reversal"}};
   r.seed = "7";
+  r.shuffle = true;
   r.git_commit = "0123456789abcdef0123456789abcdef01234567";
   r.git_branch = "main";
   r.stations = {{"lane1", "rig-ecr", "pty:${run_dir}/lane1.ecr", ""},

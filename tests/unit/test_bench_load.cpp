@@ -211,3 +211,34 @@ TEST(Variables, ExpandsAndNamesUnknownOnes) {
 }
 
 }  // namespace
+
+// A link written out in full is checked at load time, at its file:line:col; one with ${…} waits
+// for the station to come up.
+TEST(BenchLoad, BadLinkSpecsAreReportedWhereTheyAre) {
+  auto issues = issues_of(
+      "name: b\n"
+      "stations:\n"
+      "  - name: a\n"
+      "    terminal: {link: \"rfc2217://bench-host\"}\n"
+      "  - name: b\n"
+      "    terminal: {link: \"rfc2217://bench-host:99999\"}\n"
+      "  - name: c\n"
+      "    terminal: {link: \"rfc2217://bench-host:2001?baud=fast&data=8&parity=none&stop=1&"
+      "flow=none\"}\n"
+      "  - name: d\n"
+      "    terminal: {link: \"rfc2217://${bench_host}:2001\"}\n"
+      "  - name: e\n"
+      "    terminal: {link: \"rfc2217://[::1]:2001?baud=115200&data=8&parity=none&stop=1&"
+      "flow=rtscts\"}\n"
+      "  - name: f\n"
+      "    terminal: {link: \"tcp:host\"}\n");
+  std::vector<std::string> want = {
+      "4:22: bad link spec \"rfc2217://bench-host\": expected rfc2217://HOST:PORT",
+      "6:22: bad link spec \"rfc2217://bench-host:99999\": bad port \"99999\": expected 1 to "
+      "65535",
+      "8:22: bad link spec \"rfc2217://bench-host:2001?baud=fast&data=8&parity=none&stop=1&"
+      "flow=none\": bad baud \"fast\": expected a positive integer",
+      "14:22: bad link spec \"tcp:host\": expected tcp:HOST:PORT",
+  };
+  EXPECT_EQ(issues, want);
+}

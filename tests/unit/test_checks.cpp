@@ -42,6 +42,8 @@ class FakeContext : public rig::engine::CheckContext {
   const rig::bench::TerminalProfile& profile() const override { return prof; }
   rig::bench::TerminalProfile prof;
   json ledger_since_start() override { return ledger; }
+  rig::engine::Evidence ev;
+  const rig::engine::Evidence& evidence() override { return ev; }
   json ask_status(Clock::time_point) override {
     if (statuses.empty()) return nullptr;
     json s = statuses.front();

@@ -385,7 +385,8 @@ TEST(MakeLink, TcpSpecs) {
 
 TEST(MakeLink, BadSpecsSayWhatIsExpected) {
   const std::string expected =
-      ": expected pty:PATH, serial:PATH, usb:VID:PID[:SERIAL] or tcp:HOST:PORT";
+      ": expected pty:PATH, serial:PATH, usb:VID:PID[:SERIAL], tcp:HOST:PORT or "
+      "rfc2217://HOST:PORT";
   struct Case {
     std::string spec, message;
   };
@@ -426,6 +427,24 @@ TEST(MakeLink, BadSpecsSayWhatIsExpected) {
       {"tcp:::1:4001",
        "bad link spec \"tcp:::1:4001\": an IPv6 host goes in brackets: "
        "tcp:[ADDRESS]:PORT"},
+      {"rfc2217://", "bad link spec \"rfc2217://\": expected rfc2217://HOST:PORT"},
+      {"rfc2217://bench1", "bad link spec \"rfc2217://bench1\": expected rfc2217://HOST:PORT"},
+      {"rfc2217://:2000",
+       "bad link spec \"rfc2217://:2000\": missing host (expected rfc2217://HOST:PORT)"},
+      {"rfc2217://bench1:0",
+       "bad link spec \"rfc2217://bench1:0\": bad port \"0\": expected 1 to 65535"},
+      {"rfc2217://bench1:70000",
+       "bad link spec \"rfc2217://bench1:70000\": bad port \"70000\": expected 1 to 65535"},
+      {"rfc2217://::1:2000",
+       "bad link spec \"rfc2217://::1:2000\": an IPv6 host goes in brackets: "
+       "rfc2217://[ADDRESS]:PORT"},
+      {"rfc2217://bench1:2000/ttyUSB0",
+       "bad link spec \"rfc2217://bench1:2000/ttyUSB0\": expected rfc2217://HOST:PORT[?SETTINGS] "
+       "(no path after the port)"},
+      {"rfc2217://bench1:2000?baud=9600",
+       "bad link spec \"rfc2217://bench1:2000?baud=9600\": missing data (serial settings need "
+       "baud, data, parity, stop and flow)"},
+      {"rfc2217:bench1:2000", "bad link spec \"rfc2217:bench1:2000\"" + expected},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(invalid_argument_text([&] { make_link(c.spec); }), c.message) << c.spec;

@@ -59,7 +59,7 @@ TEST(Junit, NamesPropertiesAndBodies) {
   EXPECT_NE(x.find("hostname=\"benchhost\""), std::string::npos);
   for (const char* p :
        {"<property name=\"bench\" value=\"virtual\"/>", "<property name=\"attempt\" value=\"1\"/>",
-        "<property name=\"seed\" value=\"7\"/>",
+        "<property name=\"seed\" value=\"7\"/>", "<property name=\"shuffle\" value=\"true\"/>",
         "<property name=\"overrides\" value=\"bugs=no-reversal\"/>",
         "<property name=\"var.bugs\" value=\"no-reversal\"/>",
         "<property name=\"terminal.lane1\" value=\"vterm-1.0\"/>",

@@ -36,6 +36,18 @@ TEST(Merge, JoinsShards) {
   EXPECT_EQ(m.started_at, "2026-11-22T01:00:00.000Z");
   EXPECT_EQ(m.exit_code(), 1);
   EXPECT_FALSE(m.scenarios[2].timeline.empty());  // full records, not summaries
+  EXPECT_EQ(m.seed, "7");                         // both shards ran with seed 7
+}
+
+TEST(Merge, RunsWithDifferentSeedsHaveNoOneSeed) {
+  RunResult a = shard("run-a", "2026-11-22T01:00:00.000Z", {attempt("card/mute", Status::pass)});
+  RunResult b = shard("run-b", "2026-11-22T01:00:05.000Z", {attempt("decline/x", Status::pass)});
+  b.seed = "8";
+  b.shuffle = false;
+  RunResult m = merge({a, b}, {"a.json", "b.json"});
+  EXPECT_EQ(m.seed, "");
+  EXPECT_TRUE(m.shuffle);
+  EXPECT_EQ(merge({b, a}, {"b.json", "a.json"}).seed, "");
 }
 
 TEST(Merge, ARunWithItselfIsRefused) {

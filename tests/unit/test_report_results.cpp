@@ -73,6 +73,8 @@ TEST(Results, JsonRoundTripKeepsAttemptsAndRunHeader) {
   EXPECT_EQ(j["summary"]["attempts"], 5);
   EXPECT_EQ(j["overrides"]["bugs"], "no-reversal");
   EXPECT_EQ(j["git"]["commit"], "0123456789abcdef0123456789abcdef01234567");
+  EXPECT_EQ(j["seed"], "7");
+  EXPECT_EQ(j["shuffle"], true);
   const nlohmann::json& second = j["scenarios"][4];
   EXPECT_EQ(second["attempt"], 2);
   EXPECT_EQ(second["status"], "pass");
