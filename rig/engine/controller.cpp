@@ -253,10 +253,10 @@ void Controller::interrupt() {
     std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = ::write(interrupt_fd_, &one, sizeof one);
   }
-  for (auto& s : stations_) {
-    s->timeline()->interrupt();
-    s->abort_calls();
-  }
+  // Calls in progress first, then the waits: a station woken from its wait goes on to put itself
+  // back, and an abort that came after would end those calls too.
+  for (auto& s : stations_) s->abort_calls();
+  for (auto& s : stations_) s->timeline()->interrupt();
 }
 
 namespace {

@@ -1,5 +1,6 @@
 #include "rig/engine/plan.h"
 
+#include <functional>
 #include <set>
 
 #include "rig/engine/station.h"
@@ -47,23 +48,46 @@ std::vector<fault::Need> scenario_needs(const scenario::Scenario& scenario,
 
 namespace {
 
+// The needs of each step of `sc` on the terminal driver, as unmet_need() and terminal_gaps()
+// ask them: a sale or refund whose id an earlier one had sends a payment again under that id.
+void for_each_terminal_need(
+    const scenario::Scenario& sc,
+    const std::function<bool(const scenario::Step&, const terminal::Need&)>& visit) {
+  std::set<std::string> payment_ids;  // ids the scenario gave its sales and refunds so far
+  for (const auto& step : sc.steps) {
+    std::vector<terminal::Need> needs = scenario::terminal_needs(step);
+    if ((step.name == "sale" || step.name == "refund") && step.args.contains("id")) {
+      if (!payment_ids.insert(step.args.value("id", "")).second) {
+        needs.push_back(terminal::Need::transaction_ids());
+      }
+    }
+    for (const auto& need : needs) {
+      if (!visit(step, need)) return;
+    }
+  }
+}
+
+terminal::Capabilities station_capabilities(const bench::Station& station) {
+  terminal::TerminalOptions options;
+  options.link_spec = station.terminal.link;  // as written: a driver's transport shows in it
+  options.settings = station.terminal.settings;
+  options.list_settings = station.terminal.list_settings;
+  return terminal::driver_capabilities(station.terminal.driver, options);
+}
+
 // What the terminal driver a station wires lacks for `scenario`: one gap per step and need.
 void terminal_gaps(const bench::Station& station, const scenario::Scenario& scenario,
                    std::vector<Gap>& gaps) {
-  terminal::TerminalOptions options;
-  options.settings = station.terminal.settings;
-  const terminal::Capabilities caps =
-      terminal::driver_capabilities(station.terminal.driver, options);
-  for (const auto& step : scenario.steps) {
-    for (const auto& need : scenario::terminal_needs(step)) {
-      std::string why = terminal::lacking(need, caps, station.terminal.driver);
-      if (why.empty()) continue;
-      fault::Need where;
-      where.loc = step.loc;
-      where.step = step.name == "expect" ? "expect " + step.expect : step.name;
-      gaps.push_back({std::move(where), std::move(why)});
-    }
-  }
+  const terminal::Capabilities caps = station_capabilities(station);
+  for_each_terminal_need(scenario, [&](const scenario::Step& step, const terminal::Need& need) {
+    std::string why = terminal::lacking(need, caps, station.terminal.driver);
+    if (why.empty()) return true;
+    fault::Need where;
+    where.loc = step.loc;
+    where.step = step.name == "expect" ? "expect " + step.expect : step.name;
+    gaps.push_back({std::move(where), std::move(why)});
+    return true;
+  });
 }
 
 }  // namespace
@@ -167,31 +191,19 @@ std::vector<ConfigIssue> skip_issues(const bench::Bench& bench, const Coverage& 
 
 std::string unmet_need(const scenario::Scenario& sc, const terminal::Capabilities& caps,
                        const std::string& driver) {
-  std::set<std::string> payment_ids;  // ids the scenario gave its sales and refunds so far
-  for (const auto& step : sc.steps) {
-    std::vector<terminal::Need> needs = scenario::terminal_needs(step);
-    if ((step.name == "sale" || step.name == "refund") && step.args.contains("id")) {
-      if (!payment_ids.insert(step.args.value("id", "")).second) {
-        needs.push_back(terminal::Need::transaction_ids());
-      }
-    }
-    for (const auto& need : needs) {
-      std::string why = terminal::lacking(need, caps, driver);
-      if (why.empty()) continue;
-      std::string what = step.name == "expect" ? "expect " + step.expect : step.name;
-      return step.loc.to_string() + ": " + what + " " + why;
-    }
-  }
-  return "";
+  std::string first;
+  for_each_terminal_need(sc, [&](const scenario::Step& step, const terminal::Need& need) {
+    std::string why = terminal::lacking(need, caps, driver);
+    if (why.empty()) return true;
+    std::string what = step.name == "expect" ? "expect " + step.expect : step.name;
+    first = step.loc.to_string() + ": " + what + " " + why;
+    return false;
+  });
+  return first;
 }
 
 std::string unmet_need(const scenario::Scenario& sc, const bench::Station& station) {
-  terminal::TerminalOptions options;
-  options.link_spec = station.terminal.link;  // as written: a driver's transport shows in it
-  options.settings = station.terminal.settings;
-  options.list_settings = station.terminal.list_settings;
-  return unmet_need(sc, terminal::driver_capabilities(station.terminal.driver, options),
-                    station.terminal.driver);
+  return unmet_need(sc, station_capabilities(station), station.terminal.driver);
 }
 
 }  // namespace rig::engine

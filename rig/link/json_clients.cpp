@@ -54,16 +54,22 @@ Status ensure_open(std::unique_ptr<TcpLink>& link, const std::string& endpoint, 
 class BusyMark {
  public:
   BusyMark(std::atomic<TcpLink*>& slot, std::atomic<bool>& abort_requested, TcpLink& link)
-      : slot_(slot) {
+      : slot_(slot), abort_requested_(abort_requested) {
     slot_ = &link;
     if (abort_requested.exchange(false)) link.abort();
   }
-  ~BusyMark() { slot_ = nullptr; }
+  // An abort asked for this call is spent with it: it must not end the next call (the revert
+  // that follows a Ctrl-C).
+  ~BusyMark() {
+    slot_ = nullptr;
+    abort_requested_ = false;
+  }
   BusyMark(const BusyMark&) = delete;
   BusyMark& operator=(const BusyMark&) = delete;
 
  private:
   std::atomic<TcpLink*>& slot_;
+  std::atomic<bool>& abort_requested_;
 };
 
 // The shared half of abort(): `mu` is free when no call is in progress.
