@@ -20,9 +20,11 @@ Param times_param() {
 std::string repeat_at_prompts(engine::StepContext& ctx, const scenario::Step& step,
                               const std::function<void()>& act) {
   const int times = step.args.value("times", 1);
+  std::size_t mark = 0;  // the timeline's size when the previous repetition began
   for (int i = 0; i < times; ++i) {
     if (i > 0) {
-      const std::size_t mark = ctx.timeline.size();
+      // A prompt since the previous repetition began: one that came while it was being done
+      // counts (a terminal may answer before the fixture's own reply is back).
       bool asked = ctx.timeline.wait_until(
           [mark](const std::vector<engine::Entry>& es) {
             for (std::size_t j = mark; j < es.size(); ++j) {
@@ -36,6 +38,7 @@ std::string repeat_at_prompts(engine::StepContext& ctx, const scenario::Step& st
                std::to_string(times) + " times; the terminal asked for no more within 10000ms";
       }
     }
+    mark = ctx.timeline.size();
     act();
   }
   return "";
