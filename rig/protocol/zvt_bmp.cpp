@@ -332,6 +332,7 @@ std::optional<std::string> decode_pan(std::string_view bytes) {
       return std::nullopt;
     }
   }
+  if (out.size() > 19) return std::nullopt;  // a PAN has 19 digits at most, as encode_pan says
   return out;
 }
 

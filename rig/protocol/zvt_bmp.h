@@ -50,7 +50,8 @@ std::optional<std::string> bcd_bytes(std::uint64_t value, std::size_t bytes);
 // count padded with a final F nibble. "476173******0010" <-> 47 61 73 EE EE EE 00 10. Encoding
 // takes digits and '*' only; nullopt otherwise or when longer than 19.
 std::optional<std::string> encode_pan(std::string_view pan);
-// Nullopt for a nibble A-D, an E after the padding, or an F anywhere but the last nibble.
+// Nullopt for a nibble A-D, an E after the padding, an F anywhere but the last nibble, or more
+// than 19 characters (what encode_pan refuses).
 std::optional<std::string> decode_pan(std::string_view bytes);
 
 // ---------------------------------------------------------------------------------------------

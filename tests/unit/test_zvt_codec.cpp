@@ -291,6 +291,9 @@ TEST(ZvtPan, MaskedDigitsAndPadding) {
   EXPECT_EQ(*zvt::decode_pan(bytes("EE EE EE EE EE EE 47 71")), "************4771");
   EXPECT_EQ(*zvt::decode_pan(bytes("47 61 73 9E EE EE 01 0F")), "4761739*****010");
   EXPECT_FALSE(zvt::decode_pan(bytes("4A")).has_value());
+  // 20 digits: longer than a PAN (encode_pan refuses it too; found by fuzz_zvt).
+  EXPECT_FALSE(zvt::decode_pan(bytes("12 34 56 78 90 12 34 56 78 90")).has_value());
+  EXPECT_EQ(*zvt::decode_pan(bytes("12 34 56 78 90 12 34 56 78 9F")), "1234567890123456789");
   EXPECT_FALSE(zvt::decode_pan(bytes("F1")).has_value());
   EXPECT_FALSE(zvt::encode_pan("4761-73").has_value());
   EXPECT_FALSE(zvt::encode_pan(std::string(20, '1')).has_value());
