@@ -36,6 +36,7 @@ class FirmwareTest : public ::testing::Test {
 
   void boot() {
     fw_ = std::make_unique<Firmware>(cfg_, p_, store_, bugs_, wakeup_, [this](Message m) {
+      if (on_sent_) on_sent_(m);  // on the firmware's thread, before it goes on
       {
         std::lock_guard<std::mutex> lock(mu_);
         sent_.push_back(std::move(m));
@@ -90,6 +91,7 @@ class FirmwareTest : public ::testing::Test {
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Message> sent_;
+  std::function<void(const Message&)> on_sent_;
 };
 
 const std::vector<std::pair<std::string, std::string>> kSale = {
@@ -128,6 +130,34 @@ TEST_F(FirmwareTest, CancelWhileWaitingForTheCard) {
   const std::size_t again = mark();
   ecr("SALE", "T1", kSale);
   EXPECT_EQ(wait_for(result("T1"), again).get("rc"), "CX");
+}
+
+rig::bench::CardProfile visa_chip() {
+  return rig::bench::CardProfile{"visa-chip", "", "4761739001010010", "3012", "201",
+                                 "1234",      0,  true,               true,   "active"};
+}
+
+// A card put in the moment the PRESENT_CARD prompt goes out is both in the reader and queued
+// as an event when the firmware starts waiting: it is read once, not once more after the
+// fallback prompt (6 CHIP_READ_FAILED on a loaded CI machine, card/chip-mute-fallback).
+TEST_F(FirmwareTest, ACardPutInAsThePromptGoesOutIsReadOnce) {
+  on_sent_ = [this](const Message& m) {
+    if (m.get("kind") == "PRESENT_CARD") {
+      p_.card_reader.present(visa_chip(), CardEntry::insert, CardDamage::chip_mute);
+    }
+  };
+  boot();
+  const std::size_t from = mark();
+  ecr("SALE", "T1", kSale);
+  wait_for([](const Message& m) { return m.get("kind") == "SWIPE"; }, from);
+  p_.card_reader.present(visa_chip(), CardEntry::swipe);
+  wait_for([](const Message& m) { return m.get("kind") == "PIN"; }, from);
+  std::lock_guard<std::mutex> lock(mu_);
+  int chip_failures = 0;
+  for (std::size_t i = from; i < sent_.size(); ++i) {
+    if (sent_[i].get("name") == "CHIP_READ_FAILED") ++chip_failures;
+  }
+  EXPECT_EQ(chip_failures, 3);
 }
 
 TEST_F(FirmwareTest, RefusedHostConnectionFailsTheSaleAndStoresNoReversal) {
