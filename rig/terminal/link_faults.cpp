@@ -30,7 +30,7 @@ std::vector<scenario::FaultInfo> link_fault_infos() {
        {}},
       {"ecr.noise",
        "ecr",
-       "the rig writes random bytes on the ECR line",
+       "the rig writes `bytes` bytes of 0x7F (DEL, outside any frame) ahead of its next frame",
        {positive("bytes", "how many")},
        {}},
       {"ecr.disconnect", "ecr", "the rig drops the ECR link until cleared", {}, {}},
