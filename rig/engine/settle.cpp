@@ -33,6 +33,7 @@ std::string Settler::restore_fixtures() {
   // After Ctrl-C the run must end within 2 s (docs/reliability.md): one short deadline for
   // all; a fixture that does not answer by then is named in the error.
   const bool hurry = interrupted();
+  st_.wait_for_abort_sweep();
   const link::Deadline all = link::after(std::chrono::milliseconds(1000));
   for (auto* fx : st_.fixtures()) {
     fault::Outcome out = fx->restore(hurry ? all : link::after(std::chrono::seconds(10)));

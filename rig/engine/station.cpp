@@ -276,9 +276,12 @@ fault::FixtureDriver* Station::fixture_for(const std::string& action, std::strin
 }
 
 void Station::abort_calls() {
+  std::lock_guard<std::mutex> sweep(abort_sweep_);
   for (auto& [family, f] : fixtures_) f->abort();
   if (admin_) admin_->abort();
 }
+
+void Station::wait_for_abort_sweep() { std::lock_guard<std::mutex> sweep(abort_sweep_); }
 
 std::vector<fault::FixtureDriver*> Station::fixtures() {
   std::vector<fault::FixtureDriver*> out;

@@ -76,6 +76,9 @@ class Station {
   // Ctrl-C: ends the fixture and admin calls in progress (a control port that hangs) at once;
   // later calls (revert, restore) work. Thread-safe.
   void abort_calls();
+  // Returns once no abort_calls() is under way: a station whose call was just aborted must not
+  // start putting itself back while the same sweep could still abort the revert's calls.
+  void wait_for_abort_sweep();
   // vhost's admin endpoint (ledger checks), or nullptr when the bench has none.
   link::HttpJsonClient* admin() { return admin_.get(); }
 
@@ -93,6 +96,7 @@ class Station {
   const bench::Bench& bench_;
   bench::Station wiring_;
   bench::Variables vars_;
+  std::mutex abort_sweep_;  // held by abort_calls() for its whole sweep
   bool interactive_;
   bool up_ = false;
   std::atomic<int> transactions_{0};
