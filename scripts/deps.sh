@@ -16,7 +16,8 @@ POSRIG_PACKAGES=(
   ser2net        # RFC 2217 server: rfc2217:// links tested against it (fixtures/sim/ser2net_serve.py)
   file dpkg-dev  # cpack -G DEB (dpkg-shlibdeps), tests/cli/test_install.py
   libxml2-utils  # xmllint: junit.xml checked against the xunit schema (tests)
-  chromium       # report.html loaded headless (tests/integration/test_reports.cpp)
+  chromium       # report.html and the code display's page loaded headless (tests/integration)
+  zbar-tools     # zbarimg: the code display's screenshot decoded (test_vterm_code_display.cpp)
   time           # /usr/bin/time: peak RSS in tests/bench/bench_flood.sh
 )
 

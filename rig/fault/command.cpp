@@ -11,22 +11,13 @@ using nlohmann::json;
 class CommandFixture : public ListedFixture {
  public:
   CommandFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
-      : ListedFixture(command_driver(), wiring, {context.interactive}),
-        expand_(context.expand),
-        record_(context.record) {}
+      : ListedFixture(command_driver(), wiring, context), record_(context.record) {}
 
  protected:
   Outcome perform(const std::string& entry, const std::string& half, const std::string& action,
                   const json& params, Deadline deadline) override {
-    const std::map<std::string, std::string> vars = step_variables(action, params);
     std::vector<std::string> argv;
-    try {
-      for (const auto& a : wiring_.settings["faults"][entry][half]) {
-        argv.push_back(expand_(with_step_variables(a, vars)));
-      }
-    } catch (const std::exception& e) {
-      return Outcome::failure(describe() + ": " + entry + " " + half + ": " + e.what());
-    }
+    if (Outcome filled = filled_in(entry, half, action, params, argv); !filled.ok) return filled;
     process::RunResult r = process::run(argv, deadline);
     if (!r.status) return Outcome::failure(describe() + ": " + r.status.message);
     record_("fixture", {{"driver", "command"}, {"argv", argv}, {"exit", r.exit.describe()}});
@@ -40,7 +31,6 @@ class CommandFixture : public ListedFixture {
   }
 
  private:
-  std::function<std::string(const std::string&)> expand_;
   FixtureRecorder record_;
 };
 
@@ -48,14 +38,9 @@ class CommandFixture : public ListedFixture {
 
 const DriverInfo& command_driver() {
   static const DriverInfo info = [] {
-    DriverInfo d;
-    d.name = "command";
-    d.doc = "argv lists per fault or action: tc, ip, snmpset, a card robot, a vendor tool";
-    d.families = {"network", "scanner", "card", "keypad", "printer", "power", "acquirer"};
-    d.settings = {MakeSetting("faults", Setting::Type::argv_actions,
-                              "FAULT_OR_ACTION: {apply: [argv…], clear: [argv…]}")
-                      .required()};
-    d.refuses = serves_listed;
+    DriverInfo d = listed_driver(
+        "command", "argv lists per fault or action: tc, ip, snmpset, a card robot, a vendor tool",
+        Setting::Type::argv_actions, "FAULT_OR_ACTION: {apply: [argv…], clear: [argv…]}");
     d.make = build_fixture<CommandFixture>;
     return d;
   }();

@@ -431,7 +431,67 @@ std::string DeclaredFixture::refused(const std::string& action, const json& para
 }
 
 // ---------------------------------------------------------------------------------------------
+// Helpers for declarations
+
+DriverInfo listed_driver(std::string name, std::string doc, Setting::Type type,
+                         std::string faults_doc) {
+  DriverInfo d;
+  d.name = std::move(name);
+  d.doc = std::move(doc);
+  for (const auto& f : families()) d.families.push_back(f.name);
+  d.settings = {MakeSetting("faults", type, std::move(faults_doc)).required()};
+  d.refuses = serves_listed;
+  return d;
+}
+
+void check_written(const json& settings, const std::string& key, const SettingError& error,
+                   const std::function<std::string(const std::string&)>& why) {
+  const std::string value = settings.value(key, "");
+  if (value.empty() || value.find("${") != std::string::npos) return;  // checked when built
+  std::string wrong;
+  try {
+    wrong = why(value);
+  } catch (const std::invalid_argument& e) {
+    wrong = e.what();
+  }
+  if (!wrong.empty()) error(key, wrong);
+}
+
+json expanded_settings(const json& settings,
+                       const std::function<std::string(const std::string&)>& expand) {
+  json out = settings;
+  for (auto& [key, value] : out.items()) {
+    if (value.is_string()) value = expand(value.get<std::string>());
+    if (!value.is_array()) continue;
+    for (auto& item : value) {
+      if (item.is_string()) item = expand(item.get<std::string>());
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
 // ListedFixture
+
+ListedFixture::ListedFixture(const DriverInfo& info, const bench::FaultWiring& wiring,
+                             const FixtureContext& context)
+    : DeclaredFixture(info, wiring, {context.interactive}), expand_(context.expand) {}
+
+Outcome ListedFixture::filled_in(const std::string& entry, const std::string& half,
+                                 const std::string& action, const json& params,
+                                 std::vector<std::string>& texts) const {
+  const std::map<std::string, std::string> vars = step_variables(action, params);
+  texts.clear();
+  try {
+    const json& listed = wiring_.settings.at("faults").at(entry).at(half);
+    for (const auto& t : listed.is_array() ? listed : json::array({listed})) {
+      texts.push_back(expand_(with_step_variables(t.get<std::string>(), vars)));
+    }
+  } catch (const std::exception& e) {
+    return Outcome::failure(describe() + ": " + entry + " " + half + ": " + e.what());
+  }
+  return Outcome::success();
+}
 
 Outcome ListedFixture::act(const std::string& action, const json& params, const scenario::Trigger*,
                            std::chrono::milliseconds, Deadline deadline) {

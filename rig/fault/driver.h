@@ -213,6 +213,23 @@ std::string unknown_step_variables(const nlohmann::json& listed, const ListedSte
 // Whether `action` is a catalogue fault (clear needed) rather than a fixture action.
 bool is_fault(const std::string& action);
 
+// The declaration of a driver configured per action (command, manual): wired to any family,
+// one required setting `faults` of `type` (argv_actions or text_actions, as `faults_doc` says),
+// refuses() = serves_listed. The caller adds make (and may wrap refuses).
+DriverInfo listed_driver(std::string name, std::string doc, Setting::Type type,
+                         std::string faults_doc);
+// DriverInfo::check part for a text setting that names a device (a serial spec, a relay, a
+// host): when `key` is written without ${variables} (those are checked when the driver is
+// built, expanded), `why` of its value is reported at the key: what it returns ("" when good),
+// or the message of the std::invalid_argument it throws.
+void check_written(const nlohmann::json& settings, const std::string& key,
+                   const SettingError& error,
+                   const std::function<std::string(const std::string&)>& why);
+// The wiring's settings with the bench's variables put into every text, and every text of a
+// list (the `expand` of the driver's FixtureContext).
+nlohmann::json expanded_settings(const nlohmann::json& settings,
+                                 const std::function<std::string(const std::string&)>& expand);
+
 // A driver built from its declaration: supports() asks the declaration (so a built driver and
 // `rig validate` agree), and act() calls checked() first.
 class DeclaredFixture : public FixtureDriver {
@@ -238,7 +255,8 @@ class DeclaredFixture : public FixtureDriver {
 // applied with (the card that went in comes out). Subclasses perform one half of one entry.
 class ListedFixture : public DeclaredFixture {
  public:
-  using DeclaredFixture::DeclaredFixture;
+  ListedFixture(const DriverInfo& info, const bench::FaultWiring& wiring,
+                const FixtureContext& context);
 
   Outcome act(const std::string& action, const nlohmann::json& params,
               const scenario::Trigger* trigger, std::chrono::milliseconds hold,
@@ -252,8 +270,14 @@ class ListedFixture : public DeclaredFixture {
   virtual Outcome perform(const std::string& entry, const std::string& half,
                           const std::string& action, const nlohmann::json& params,
                           Deadline deadline) = 0;
+  // The texts of `half` of the listed `entry` (each argv word, or the one instruction) with the
+  // step's variables (step_variables() of `action` and `params`) and the bench's put in. A text
+  // that does not expand is a failure naming the entry; otherwise `texts` is filled.
+  Outcome filled_in(const std::string& entry, const std::string& half, const std::string& action,
+                    const nlohmann::json& params, std::vector<std::string>& texts) const;
 
  private:
+  std::function<std::string(const std::string&)> expand_;
   std::mutex mu_;
   std::map<std::string, nlohmann::json> applied_;  // entries applied and not cleared: params
   std::string inserted_by_;                        // the card action that put the card in

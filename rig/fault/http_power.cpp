@@ -52,7 +52,7 @@ class HttpPowerFixture : public ContactFixture {
  public:
   HttpPowerFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
       : ContactFixture(http_power_driver(), wiring, {context.interactive}),
-        settings_(expanded(wiring.settings, context)),
+        settings_(expanded_settings(wiring.settings, context.expand)),
         client_("power switch", with_port(settings_.value("host", ""))),
         record_(context.record) {}
 
@@ -89,14 +89,6 @@ class HttpPowerFixture : public ContactFixture {
   }
 
  private:
-  static json expanded(const json& settings, const FixtureContext& context) {
-    json out = settings;
-    for (auto& [key, value] : out.items()) {
-      if (value.is_string()) value = context.expand(value.get<std::string>());
-    }
-    return out;
-  }
-
   json settings_;
   rig::link::HttpClient client_;
   FixtureRecorder record_;
@@ -224,13 +216,10 @@ const DriverInfo& http_power_driver() {
           }
         }
       }
-      const std::string host = s.value("host", "");
-      if (host.empty() || host.find("${") != std::string::npos) return;  // checked when built
-      try {
-        rig::link::split_host_port(with_port(host));
-      } catch (const std::invalid_argument& e) {
-        error("host", e.what());
-      }
+      check_written(s, "host", error, [](const std::string& host) {
+        rig::link::split_host_port(with_port(host));  // throws std::invalid_argument
+        return std::string();
+      });
     };
     d.refuses = contact_refuses;
     d.make = build_fixture<HttpPowerFixture>;

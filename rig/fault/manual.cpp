@@ -19,8 +19,7 @@ bool ask_at_console(const std::string& prompt) {
 class ManualFixture : public ListedFixture {
  public:
   ManualFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
-      : ListedFixture(manual_driver(), wiring, {context.interactive}),
-        expand_(context.expand),
+      : ListedFixture(manual_driver(), wiring, context),
         ask_(context.ask_operator ? context.ask_operator : ask_at_console) {}
 
  protected:
@@ -31,20 +30,17 @@ class ManualFixture : public ListedFixture {
                               "it needs an operator at the bench and rig is not interactive "
                               "(stdin is not a terminal)");
     }
-    std::string instruction = wiring_.settings["faults"][entry][half].get<std::string>();
-    try {
-      instruction = expand_(with_step_variables(instruction, step_variables(action, params)));
-    } catch (const std::exception& e) {
-      return Outcome::failure(describe() + ": " + entry + " " + half + ": " + e.what());
+    std::vector<std::string> instruction;
+    if (Outcome filled = filled_in(entry, half, action, params, instruction); !filled.ok) {
+      return filled;
     }
-    if (!ask_(operator_prompt(instruction, action, params))) {
+    if (!ask_(operator_prompt(instruction.front(), action, params))) {
       return Outcome::failure(describe() + ": operator input closed");
     }
     return Outcome::success();
   }
 
  private:
-  std::function<std::string(const std::string&)> expand_;
   std::function<bool(const std::string&)> ask_;
 };
 
@@ -72,13 +68,9 @@ std::string operator_prompt(const std::string& instruction, const std::string& a
 
 const DriverInfo& manual_driver() {
   static const DriverInfo info = [] {
-    DriverInfo d;
-    d.name = "manual";
-    d.doc = "an operator at the bench, asked at the console";
-    d.families = {"network", "scanner", "card", "keypad", "printer", "power", "acquirer"};
-    d.settings = {MakeSetting("faults", Setting::Type::text_actions,
-                              "FAULT_OR_ACTION: {apply: \"instruction\", clear: \"instruction\"}")
-                      .required()};
+    DriverInfo d = listed_driver(
+        "manual", "an operator at the bench, asked at the console", Setting::Type::text_actions,
+        "FAULT_OR_ACTION: {apply: \"instruction\", clear: \"instruction\"}");
     d.refuses = [](const bench::FaultWiring& w, const Need& need, const Reach& reach) {
       std::string why = serves_listed(w, need, reach);
       if (!why.empty()) return why;

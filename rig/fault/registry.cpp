@@ -1,6 +1,7 @@
 // The fixture driver registry: every driver's declaration, listed once by name. A new driver is
 // one file pair (rig/fault/<driver>.{h,cpp}) and one line here.
 #include "rig/bench/yaml_reader.h"
+#include "rig/fault/code_display.h"
 #include "rig/fault/command.h"
 #include "rig/fault/driver.h"
 #include "rig/fault/http_power.h"
@@ -15,8 +16,9 @@ namespace rig::fault {
 
 const std::vector<const DriverInfo*>& drivers() {
   static const std::vector<const DriverInfo*> list = {
-      &proxy_driver(),     &vterm_driver(),      &vhost_driver(),   &relay_driver(),
-      &usb_relay_driver(), &http_power_driver(), &command_driver(), &manual_driver(),
+      &proxy_driver(),        &vterm_driver(),     &vhost_driver(),
+      &relay_driver(),        &usb_relay_driver(), &http_power_driver(),
+      &code_display_driver(), &command_driver(),   &manual_driver(),
   };
   return list;
 }

@@ -38,7 +38,7 @@ class RelayFixture : public ContactFixture {
  public:
   RelayFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
       : ContactFixture(relay_driver(), wiring, {context.interactive}),
-        board_(context.expand(wiring.settings.value("link", ""))),
+        board_(expanded_settings(wiring.settings, context.expand).value("link", "")),
         channel_(wiring.settings.value("channel", 1)) {}
 
   std::string describe() const override {
@@ -72,13 +72,10 @@ const DriverInfo& relay_driver() {
         contact_active_setting("on"),
     };
     d.check = [](const std::string&, const nlohmann::json& s, const SettingError& error) {
-      std::string link = s.value("link", "");
-      if (link.empty() || link.find("${") != std::string::npos) return;  // checked when built
-      try {
-        rig::link::make_link(link);
-      } catch (const std::invalid_argument& e) {
-        error("link", e.what());
-      }
+      check_written(s, "link", error, [](const std::string& link) {
+        rig::link::make_link(link);  // throws std::invalid_argument
+        return std::string();
+      });
     };
     d.refuses = contact_refuses;
     d.make = build_fixture<RelayFixture>;

@@ -35,15 +35,11 @@ class UsbRelayFixture : public ContactFixture {
  public:
   UsbRelayFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
       : ContactFixture(usb_relay_driver(), wiring, {context.interactive}),
-        settings_(wiring.settings),
+        settings_(expanded_settings(wiring.settings, context.expand)),
         record_(context.record) {
-    settings_["relay"] = context.expand(settings_.value("relay", ""));
-    if (std::string why = relay_name_error(settings_["relay"]); !why.empty()) {
+    if (std::string why = relay_name_error(settings_.value("relay", "")); !why.empty()) {
       throw std::invalid_argument(why);
     }
-    json argv = usbrelay_list_argv(settings_);  // the fallback too when built directly
-    for (auto& a : argv) a = context.expand(a.get<std::string>());
-    settings_["command"] = argv;
   }
 
   std::string describe() const override { return "usbrelay " + settings_.value("relay", ""); }
@@ -132,9 +128,7 @@ const DriverInfo& usb_relay_driver() {
         contact_active_setting("on"),
     };
     d.check = [](const std::string&, const json& s, const SettingError& error) {
-      const std::string relay = s.value("relay", "");
-      if (relay.empty() || relay.find("${") != std::string::npos) return;  // checked when built
-      if (std::string why = relay_name_error(relay); !why.empty()) error("relay", why);
+      check_written(s, "relay", error, relay_name_error);
     };
     d.refuses = contact_refuses;
     d.make = build_fixture<UsbRelayFixture>;

@@ -2,7 +2,9 @@
 // a stand-in: the usbrelay driver runs a fake `usbrelay` found on PATH (the same command line
 // and listing as Debian's tool, relays kept in files), so the run switches and checks real
 // relays of a pretend board; a board that is not there makes the scenario an error naming the
-// relay and what the tool listed.
+// relay and what the tool listed. A programmable card simulator through the command driver (its
+// tool stand-in, data/hardware/cardsim.py, drives vterm's card reader) gets each step's card,
+// entry and damage as arguments, and the card scenarios pass through it.
 #include <cstdlib>
 #include <string>
 
@@ -108,6 +110,50 @@ TEST_F(HardwareDriversTest, ValidateNamesABadRelayWhereItIsWritten) {
                         "BITFT_2), got 'PSUIO9'"),
             std::string::npos)
       << output;
+}
+
+TEST_F(HardwareDriversTest, CardSimulatorThroughTheCommandDriverGetsTheCardEntryAndDamage) {
+  // Both stations' cards go through the simulator's tool; ${terminal.control} is the bench's
+  // variable (the simulator's address), the others the step's.
+  const std::string tool = "[/usr/bin/python3, " + kData + "/cardsim.py, \"${terminal.control}\"";
+  const std::string present =
+      tool + ", present, \"${card}\", \"${entry}\", \"${damage}\", " + "\"${failures}\"]";
+  const std::string remove = tool + ", remove]";
+  std::string text = bench_text();
+  const std::string vterm_card = "    card: {driver: vterm}\n";
+  for (std::size_t at; (at = text.find(vterm_card)) != std::string::npos;) {
+    text.replace(at, vterm_card.size(),
+                 "    card:\n      driver: command\n      faults:\n"
+                 "        card.insert: {apply: " +
+                     present + ", clear: " + remove +
+                     "}\n"
+                     "        card.swipe: {apply: " +
+                     present + ", clear: " + remove +
+                     "}\n"
+                     "        card.tap: {apply: " +
+                     present + ", clear: " + remove + "}\n");
+  }
+  const std::string log = (dir_ / "cardsim.log").string();
+  ::setenv("CARDSIM_LOG", log.c_str(), 1);
+  std::string output;
+  int rc = rig("run " POSRIG_SOURCE_DIR "/scenarios/card/chip-mute-fallback.yaml " POSRIG_SOURCE_DIR
+               "/scenarios/card/worn-stripe.yaml --bench " +
+                   write_bench(text) + " --out " + out(),
+               &output);
+  ::unsetenv("CARDSIM_LOG");
+  EXPECT_EQ(rc, 0) << output;
+  json r = results();
+  EXPECT_EQ(scenario(r, "card/chip-mute-fallback")["status"], "pass") << output;
+  EXPECT_EQ(scenario(r, "card/worn-stripe")["status"], "pass") << output;
+  // The simulator was told which card, how, and what is wrong with it (the two stations'
+  // calls interleave in the log).
+  const std::string calls = read_file(log);
+  for (const char* call :
+       {"present visa-chip insert chip_mute 0\n", "present visa-chip swipe none 0\n",
+        "present mag-only swipe mag_blank 0\n", "present mag-only swipe mag_garbled 0\n",
+        "present mag-only swipe none 0\n", "remove\n"}) {
+    EXPECT_NE(calls.find(call), std::string::npos) << call << " not in\n" << calls;
+  }
 }
 
 }  // namespace

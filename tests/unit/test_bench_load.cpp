@@ -99,7 +99,28 @@ TEST(BenchLoad, HardwareExample) {
   EXPECT_EQ(st.faults.at("power").driver, "relay");
   EXPECT_EQ(st.faults.at("power").settings.at("active"), "off");
   EXPECT_EQ(st.faults.at("card").driver, "manual");
+  EXPECT_EQ(st.faults.at("scanner").driver, "code-display");
+  EXPECT_EQ(st.faults.at("scanner").settings.at("show"), 3000);
+  EXPECT_EQ(st.faults.at("scanner").settings.at("confirm"), 5000);  // the default
   EXPECT_TRUE(st.terminal.launch.argv.empty());
+}
+
+TEST(BenchLoad, CodeDisplaySettingsAreCheckedWhereWritten) {
+  auto issues = issues_of(
+      "name: b\n"
+      "stations:\n"
+      "  - name: a\n"
+      "    terminal: {link: pty}\n"
+      "    scanner: {driver: code-display, listen: display.lan:8470, show: 2, seed: -1}\n"
+      "    card: {driver: code-display, listen: 127.0.0.1:0}\n");
+  std::vector<std::string> want = {
+      "5:45: listen 'display.lan:8470': the host must be an IP address (0.0.0.0 for every "
+      "interface), not a name",
+      "5:69: bad duration '2': expected a number followed by ms, s or m",
+      "5:78: seed must be 0 to 4294967295, got -1",
+      "6:20: unknown driver 'code-display' (known: vterm, command, manual)",
+  };
+  EXPECT_EQ(issues, want);
 }
 
 TEST(BenchLoad, ReportsEveryMistake) {

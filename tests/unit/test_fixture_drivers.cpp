@@ -354,7 +354,7 @@ TEST(MakeFixture, UnknownDriverListsTheKnownOnes) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(),
                  "station 'lane9', power driver wifi: unknown driver (known: proxy, vterm, vhost, "
-                 "relay, usbrelay, http-power, command, manual)");
+                 "relay, usbrelay, http-power, code-display, command, manual)");
   }
 }
 
