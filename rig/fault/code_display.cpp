@@ -130,7 +130,7 @@ class CodeDisplayFixture : public DeclaredFixture {
 
   void abort() override {
     std::lock_guard<std::mutex> lock(mu_);
-    aborted_ = true;
+    ++aborts_;
     cv_.notify_all();
   }
 
@@ -159,7 +159,6 @@ class CodeDisplayFixture : public DeclaredFixture {
     {
       std::lock_guard<std::mutex> lock(mu_);
       dirt_ = 0.0;
-      aborted_ = false;
       if (shown_) {
         shown_.reset();
         ++generation_;
@@ -206,6 +205,7 @@ class CodeDisplayFixture : public DeclaredFixture {
     Shown shown{0, bmp_file(image), image.width, image.height, false};
     lock.lock();
     const std::uint64_t number = shown.number = ++presentations_;
+    const std::uint64_t aborts = aborts_;
     shown_ = std::move(shown);
     ++generation_;
     lock.unlock();
@@ -221,9 +221,9 @@ class CodeDisplayFixture : public DeclaredFixture {
     const auto started = Clock::now();
     const Deadline until = std::min(deadline, started + confirm_);
     const bool fetched = cv_.wait_until(lock, until, [&] {
-      return aborted_ || !shown_ || shown_->number != number || shown_->fetched;
+      return aborts_ != aborts || !shown_ || shown_->number != number || shown_->fetched;
     });
-    if (aborted_) return Outcome::failure(describe() + ": aborted");
+    if (aborts_ != aborts) return Outcome::failure(describe() + ": aborted");
     if (!fetched || !shown_ || shown_->number != number) {
       const auto waited = std::chrono::duration_cast<milliseconds>(until - started).count();
       return Outcome::failure(describe() + ": no display fetched the code within " +
@@ -373,7 +373,7 @@ class CodeDisplayFixture : public DeclaredFixture {
   std::uint64_t generation_ = 1;
   std::uint64_t presentations_ = 0;
   std::optional<Shown> shown_;
-  bool aborted_ = false;
+  std::uint64_t aborts_ = 0;  // abort() calls: a wait in progress ends when it moves
 };
 
 }  // namespace

@@ -3,12 +3,17 @@
 // screenshot, and zbar (zbarimg) decodes the screenshot. Clean, it reads the payment code;
 // degraded, it decodes or not as vterm's scanner model (fixtures/sim/vterm/scanner.h, the same
 // image model) says for that dirt and blur. The page's long poll and the step's wait for the page
-// are checked over HTTP.
+// are checked over HTTP. Through `rig run`, a camera stand-in closes the loop: it screenshots the
+// page at each scan step and shows vterm's scanner what zbar read from the screen, so a dirty
+// display fails the scan and a clean one pays.
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -211,6 +216,77 @@ TEST_F(CodeDisplayTest, BadListenAddressIsAWiringError) {
     EXPECT_NE(std::string(e.what()).find("the host must be an IP address"), std::string::npos)
         << e.what();
   }
+}
+
+// A TCP port free on 127.0.0.1 now.
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST_F(CodeDisplayTest, RigRunScansWhatTheDisplayShowsThroughACamera) {
+  // lane1's scanner is a code display; lane2 has none, so the scenario runs on lane1. Real
+  // timers (time_scale 1): the camera takes a second or two per look.
+  const int display = free_port();
+  const int control = free_port();
+  std::string text = bench_text();
+  text.replace(text.find("time_scale: 0.05"), 16, "time_scale: 1");
+  const std::string lane1_control = "\"--control\", \"127.0.0.1:0\", \"--tid\", \"RIG00001\"";
+  text.replace(
+      text.find(lane1_control), lane1_control.size(),
+      "\"--control\", \"127.0.0.1:" + std::to_string(control) + "\", \"--tid\", \"RIG00001\"");
+  const std::string vterm_scanner = "    scanner: {driver: vterm}\n";
+  text.replace(text.find(vterm_scanner), vterm_scanner.size(),
+               "    scanner: {driver: code-display, listen: \"127.0.0.1:" +
+                   std::to_string(display) + "\", show: 0s, confirm: 8s}\n");
+  text.replace(text.find(vterm_scanner), vterm_scanner.size(), "");
+  const std::string bench = write_bench(text);
+
+  // The camera: at each new presentation, a screenshot, zbar, and vterm's scanner is shown what
+  // was read (or, when nothing was, a code it cannot read either).
+  std::atomic<bool> done{false};
+  std::vector<std::string> seen;
+  std::thread camera([&] {
+    const std::string page = "127.0.0.1:" + std::to_string(display);
+    std::uint64_t last = 0;
+    while (!done) {
+      std::this_thread::sleep_for(50ms);
+      rig::link::HttpClient client("display", page);
+      auto r = client.request("GET", "/state", {}, "", rig::link::after(2s));
+      if (!r.status || r.http_status != 200) continue;
+      const std::uint64_t n = json::parse(r.body).value("presentation", std::uint64_t{0});
+      if (n == 0 || n == last) continue;
+      last = n;
+      const std::string read = zbar(screenshot("http://" + page + "/", "look" + std::to_string(n)));
+      seen.push_back(read);
+      json shown =
+          read.empty() ? json{{"code", "0"}, {"dirt", 1.0}} : json{{"code", read}, {"dirt", 0.0}};
+      shown["cmd"] = "scanner.present";
+      rig::link::JsonLineClient vterm("vterm", "127.0.0.1:" + std::to_string(control));
+      auto reply = vterm.call(shown, rig::link::after(5s));
+      EXPECT_TRUE(reply.status && reply.body.value("ok", false)) << reply.body.dump();
+    }
+  });
+  std::string output;
+  int rc = rig("run " POSRIG_SOURCE_DIR
+               "/tests/integration/data/hardware/code-display-scan.yaml --bench " +
+                   bench + " --out " + out(),
+               &output);
+  done = true;
+  camera.join();
+  EXPECT_EQ(rc, 0) << output;
+  const json& s = scenario(results(), "hardware/code-display-scan");
+  EXPECT_EQ(s["status"], "pass") << output;
+  EXPECT_EQ(s["station"], "lane1");
+  // The dirty screen read as nothing, the clean one as the code.
+  EXPECT_EQ(seen, (std::vector<std::string>{"", kCode})) << output;
 }
 
 }  // namespace
