@@ -282,7 +282,8 @@ TEST_F(CodeDisplayTest, RigRunScansWhatTheDisplayShowsThroughACamera) {
   done = true;
   camera.join();
   EXPECT_EQ(rc, 0) << output;
-  const json& s = scenario(results(), "hardware/code-display-scan");
+  const json r = results();
+  const json& s = scenario(r, "hardware/code-display-scan");
   EXPECT_EQ(s["status"], "pass") << output;
   EXPECT_EQ(s["station"], "lane1");
   // The dirty screen read as nothing, the clean one as the code.
