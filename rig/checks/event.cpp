@@ -38,8 +38,10 @@ class EventCheck : public scenario::ExpectKind {
     const std::string after = a.value("after", "");
     const engine::Transaction txn = ctx.transaction();
     const std::size_t from = ctx.window_start(step);
+    // An event about an earlier scenario's transaction is not this scenario's (provenance.h).
     auto is_event = [&](const Entry& e) {
-      return e.kind == EntryKind::event && e.fields.value("name", "") == name;
+      return e.kind == EntryKind::event && e.fields.value("name", "") == name &&
+             !engine::of_earlier_scenario(e);
     };
     std::string what = "EVENT " + name;
     if (!before.empty()) what += " before " + before;
@@ -59,7 +61,8 @@ class EventCheck : public scenario::ExpectKind {
         bool hit =
             ref == "result"
                 ? e.kind == EntryKind::result && (txn.any_id || e.fields.value("id", "") == txn.id)
-                : e.kind == EntryKind::event && e.fields.value("name", "") == ref;
+                : e.kind == EntryKind::event && e.fields.value("name", "") == ref &&
+                      !engine::of_earlier_scenario(e);
         if (hit) return i;
       }
       return es.size();

@@ -70,8 +70,9 @@ void FaultArming::arm(const scenario::Step& step) {
           [&](const std::vector<Entry>& es) {
             int n = 0;
             for (std::size_t i = from; i < es.size(); ++i) {
+              // An earlier scenario's reversal events do not fire this one's faults.
               if (es[i].kind == kind && es[i].fields.value(key, "") == when.value &&
-                  ++n >= wanted) {
+                  !of_earlier_scenario(es[i]) && ++n >= wanted) {
                 return true;
               }
             }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "rig/engine/context.h"
+#include "rig/engine/provenance.h"
 #include "rig/engine/timeline.h"
 #include "rig/scenario/scenario.h"
 
@@ -53,7 +54,8 @@ struct Occurrences {
 // An entry the check counts: `i` indexes `entries` (a match may look at earlier entries).
 using Matches = std::function<bool(const std::vector<Entry>& entries, std::size_t i)>;
 
-// Counts the entries from `from` that match and judges the count by the step's Occurrences;
+// Counts the entries from `from` that match and judges the count by the step's Occurrences
+// (entries about an earlier scenario's transaction are not counted: rig/engine/provenance.h);
 // the failure lists the `shown` entries ("saw …"; absences and counts: "counted 2; saw …").
 std::string judge_occurrences(CheckContext& ctx, const scenario::Step& step,
                               const std::string& what, std::size_t from, const Matches& matches,

@@ -75,6 +75,7 @@ Station::~Station() { down(); }
 
 void Station::attach(std::shared_ptr<Timeline> timeline) {
   std::lock_guard<std::mutex> lock(mu_);
+  provenance_.next_scenario();
   timeline_ =
       observers_->watch(timeline ? std::move(timeline) : std::make_shared<Timeline>(), observers_);
 }
@@ -89,7 +90,10 @@ std::shared_ptr<Timeline> Station::timeline() const {
   return timeline_;
 }
 
-void Station::record(EntryKind kind, json fields) { timeline()->add(kind, std::move(fields)); }
+void Station::record(EntryKind kind, json fields) {
+  provenance_.mark(kind, fields);
+  timeline()->add(kind, std::move(fields));
+}
 
 void Station::set_trouble(std::string why) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -190,7 +194,10 @@ std::string Station::up(std::chrono::milliseconds timeout) {
     terminal::TerminalSink sink;
     sink.on_observation = [this](const terminal::Observation& o, link::Clock::time_point at) {
       if (flooded_ || flooded_by(o, at)) return;
-      timeline()->add_at(at, entry_kind_of(o), terminal::to_json(o));
+      const EntryKind kind = entry_kind_of(o);
+      json fields = terminal::to_json(o);
+      provenance_.mark(kind, fields);
+      timeline()->add_at(at, kind, std::move(fields));
     };
     sink.on_link_lost = [this](const std::string& why) {
       record(EntryKind::infra, {{"text", "ECR link lost: " + why}});

@@ -23,6 +23,7 @@
 #include "rig/bench/bench.h"
 #include "rig/bench/variables.h"
 #include "rig/engine/flood.h"
+#include "rig/engine/provenance.h"
 #include "rig/engine/timeline.h"
 #include "rig/fault/fixture.h"
 #include "rig/fault/network_fixture.h"
@@ -57,6 +58,8 @@ class Station {
   void set_trouble(std::string why);
 
   // Timeline of the scenario running now; entries arriving between scenarios go to a spare.
+  // Each attach begins a scenario for Provenance: entries about an earlier scenario's
+  // transactions are marked as such (rig/engine/provenance.h).
   void attach(std::shared_ptr<Timeline> timeline);
   // Sees every entry of every timeline attached from now on, after it is added, on the thread
   // that added it (live progress and logs). Must not block or call back into the station.
@@ -108,6 +111,7 @@ class Station {
 
   mutable std::mutex mu_;
   std::shared_ptr<Timeline> timeline_;
+  Provenance provenance_;
   std::string trouble_;
 
   std::unique_ptr<process::Child> simulator_;

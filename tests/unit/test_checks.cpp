@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "rig/engine/context.h"
+#include "rig/engine/provenance.h"
 #include "rig/engine/station.h"
 #include "rig/scenario/loader.h"
 #include "rig/scenario/profile_ref.h"
@@ -350,6 +351,60 @@ TEST(HostMessageCheck, DirectionFieldsCountAndField90) {
   ctx.host("0400", "to_host", {{"90", "020000004411223344550000000000000000000000"}});
   EXPECT_NE(check(ctx, "expect: {host_message: {mti: \"0400\", field_90_refers_to: previous}}"),
             "");
+}
+
+// Isolation (issue 9): a reversal an earlier scenario left stored, sent at the start of this
+// one's sale, is marked as the earlier scenario's and counted by no check; a reversal of this
+// scenario's own transaction, or one naming nothing seen before, is counted.
+TEST(Provenance, AnEarlierScenariosReversalIsShownNotCounted) {
+  rig::engine::Provenance prov;
+  auto entry = [&](EntryKind kind, json f) {
+    prov.mark(kind, f);
+    return f;
+  };
+  auto host = [&](const std::string& mti, const std::string& dir, const std::string& stan) {
+    return entry(EntryKind::host_message,
+                 {{"mti", mti}, {"direction", dir}, {"fields", {{"11", stan}}}});
+  };
+  auto event = [&](const std::string& name, const std::string& id, const std::string& stan) {
+    return entry(EntryKind::event, {{"name", name}, {"id", id}, {"stan", stan}});
+  };
+  // Scenario 1: a sale whose answer never comes; the reversal is stored.
+  host("0200", "to_host", "000042");
+  event("REVERSAL_STORED", "T1", "000042");
+  prov.next_scenario();
+  // Scenario 2: its sale sends scenario 1's reversal first, then its own 0200, whose answer is
+  // lost too: its own reversal is sent within it (a power cycle).
+  FakeContext ctx;
+  ctx.begin("T2");
+  std::vector<json> earlier = {
+      host("0400", "to_host", "000042"), event("REVERSAL_SENT", "T1", "000042"),
+      host("0410", "to_terminal", "000042"), event("REVERSAL_ACKED", "T1", "000042")};
+  for (const json& f : earlier) {
+    EXPECT_TRUE(f.value("earlier_scenario", false)) << f.dump();
+    ctx.tl.add(f.contains("mti") ? EntryKind::host_message : EntryKind::event, f);
+  }
+  std::vector<json> own = {host("0200", "to_host", "000043"), host("0400", "to_host", "000043"),
+                           event("REVERSAL_SENT", "T2", "000043"),
+                           // A reversal whose STAN names nothing seen (a defect) is counted.
+                           host("0401", "to_host", "000099")};
+  for (const json& f : own) {
+    EXPECT_FALSE(f.contains("earlier_scenario")) << f.dump();
+    ctx.tl.add(f.contains("mti") ? EntryKind::host_message : EntryKind::event, f);
+  }
+  EXPECT_EQ(check(ctx, "expect: {host_message: {mti: \"0400\", count: 1}, within: 50ms}"), "");
+  EXPECT_EQ(check(ctx, "expect: {host_message: {mti: \"0410\", absent: true}, within: 50ms}"), "");
+  EXPECT_EQ(check(ctx, "expect: {event: REVERSAL_SENT, count: 1, within: 50ms}"), "");
+  EXPECT_EQ(check(ctx, "expect: {event: REVERSAL_ACKED, absent: true, within: 50ms}"), "");
+  EXPECT_EQ(check(ctx, "expect: {host_message: {mti: \"0401\", count: 1}, within: 50ms}"), "");
+  // A reversal settled in scenario 2 and sent again in scenario 3 is a defect: counted there.
+  prov.next_scenario();
+  EXPECT_FALSE(host("0400", "to_host", "000042").contains("earlier_scenario"));
+  EXPECT_FALSE(event("REVERSAL_SENT", "T1", "000042").contains("earlier_scenario"));
+  // What the failure shows names the earlier scenario's message.
+  EXPECT_NE(check(ctx, "expect: {host_message: {mti: \"0410\"}, within: 50ms}")
+                .find("0410 to_terminal (of an earlier scenario)"),
+            std::string::npos);
 }
 
 TEST(WalletMessageCheck, PathDirectionAndCount) {
