@@ -63,8 +63,44 @@ class CommandStep : public scenario::StepKind {
   CommandKind kind_;
 };
 
-// sale: {amount, method, card?, code?, currency?, id?}. The card is presented and its PIN
-// typed by the cardholder; a code is shown to the scanner.
+// Waits, from the start of the current transaction, for the terminal to ask for what the
+// customer brings (PROMPT `kind` of that transaction), as a cardholder waits to be asked:
+// "asked", "ended" when the transaction's RESULT came first (nothing is presented), or why not
+// (none within 10 s, scenario time). A driver that cannot show that prompt (docs/
+// terminal-drivers.md: its capabilities) is not waited for: "asked" at once.
+std::string await_prompt(engine::StepContext& ctx, const std::string& kind) {
+  const terminal::Capabilities& caps = ctx.station.terminal().capabilities();
+  if (!caps.observations.count(terminal::ObservationKind::prompt) ||
+      !(caps.prompt_kinds.empty() || caps.prompt_kinds.count(kind))) {
+    return "asked";
+  }
+  const engine::Transaction& txn = ctx.terminal.transaction();
+  const std::size_t from = txn.start;
+  const std::string id = txn.id;
+  std::string seen;
+  const std::chrono::milliseconds patience = ctx.scaled(std::chrono::milliseconds(10000));
+  ctx.timeline.wait_until(
+      [&](const std::vector<engine::Entry>& es) {
+        for (std::size_t i = from; i < es.size(); ++i) {
+          const engine::Entry& e = es[i];
+          if (e.kind == engine::EntryKind::prompt && e.fields.value("kind", "") == kind &&
+              e.fields.value("id", id) == id) {
+            seen = "asked";
+          } else if (e.kind == engine::EntryKind::result && e.fields.value("id", "") == id) {
+            seen = "ended";
+          }
+          if (!seen.empty()) return true;
+        }
+        return false;
+      },
+      engine::Clock::now() + patience);
+  if (!seen.empty()) return seen;
+  return "the terminal did not ask for it (PROMPT " + kind + ") within 10000ms";
+}
+
+// sale: {amount, method, card?, code?, currency?, id?}. The card is presented, or the code shown
+// to the scanner, when the terminal asks for it (await_prompt); the cardholder types the PIN at
+// each PIN prompt.
 class SaleStep : public CommandStep {
  public:
   SaleStep()
@@ -123,6 +159,20 @@ class SaleStep : public CommandStep {
     Command c = money_command(ctx, CommandKind::sale, a);
     sr.summary = "sale " + c.amount + " " + c.method;
     send(ctx, c, false);
+    if (!fixture_needs(step).empty()) {
+      const std::string asked = await_prompt(ctx, c.method == "qr" ? "SCAN_CODE" : "PRESENT_CARD");
+      if (asked == "ended") {
+        sr.summary += a.contains("card") ? " (the sale ended before it asked for the card)"
+                                         : " (the sale ended before it asked for the code)";
+        return;
+      }
+      if (asked != "asked") {
+        sr.summary += a.contains("card") ? " card " + a.value("card", "") : "";
+        sr.message = step.loc.to_string() + ": " + asked;
+        sr.ok = false;
+        return;
+      }
+    }
     act(ctx, *this, step);
     if (a.contains("card")) {
       const std::string card = a.value("card", "");
