@@ -127,6 +127,21 @@ TEST_P(VtermEvidence, Rule11DeclineIsShownAsADecline) {
   }
 }
 
+// Rule 11: a declined sale takes nothing and prints no sale receipt.
+TEST_P(VtermEvidence, Rule11DeclineHasNoReceipt) {
+  start_with("receipt-for-decline");
+  const std::size_t from = ecr().mark();
+  Message r = card_sale("T1", "25.00", "low-balance");
+  EXPECT_EQ(r.get("status"), "DECLINED");
+  if (!buggy()) {
+    EXPECT_EQ(ecr().count(is_receipt("T1"), from), 0u);
+  } else {
+    Message slip = expect(is_receipt("T1"), "RECEIPT of the declined sale", from);
+    EXPECT_EQ(slip.get("copy"), "original");
+    EXPECT_EQ(slip.get("text").value_or("").find("DECLINED"), std::string::npos) << describe(slip);
+  }
+}
+
 // Rule 11: the host is asked for exactly the amount of the SALE, whatever binary floating point
 // makes of it.
 TEST_P(VtermEvidence, Rule11AmountsAreExactInMinorUnits) {
