@@ -143,6 +143,13 @@ class SessionHandle {
 
   // Reverts every fault and puts the fixtures back; "" or why it could not.
   std::string restore();
+  // The end of the script's scenario, as `rig run` ends one: restore() (what recovery drains,
+  // a stored reversal sent, counts for this session), then the evidence checks every scenario
+  // gets (rig/checks/invariants.h) over the whole session and the host's evidence, recorded in
+  // checks() at `where`. Throws CheckFailedError for the first that failed (the others are in
+  // checks()), InfrastructureError when the station could not be put back, UsageError when
+  // closed. Once per session: a later call does nothing. Nothing is judged after Ctrl-C.
+  void verify(const rig::scenario::SourceLoc& where);
   // restore(), then releases the station. Idempotent; later calls return "".
   std::string close();
   bool closed() const;
@@ -168,6 +175,8 @@ class SessionHandle {
 
   mutable std::mutex call_mu_;  // one call at a time
   bool closed_ = false;
+  bool verified_ = false;
+  std::vector<rig::report::CheckResult> final_checks_;  // checks() after close()
 };
 
 }  // namespace posrig_py

@@ -238,7 +238,7 @@ json SessionHandle::ledger() {
 
 std::vector<report::CheckResult> SessionHandle::checks() const {
   std::lock_guard<std::mutex> lock(call_mu_);
-  return session_ ? session_->checks() : std::vector<report::CheckResult>{};
+  return session_ ? session_->checks() : final_checks_;
 }
 
 std::string SessionHandle::transaction_id() const {
@@ -252,6 +252,27 @@ std::string SessionHandle::restore() {
   return session_->restore();
 }
 
+void SessionHandle::verify(const scenario::SourceLoc& where) {
+  std::lock_guard<std::mutex> lock(call_mu_);
+  check_open();
+  if (verified_) return;
+  verified_ = true;
+  const std::string error = session_->restore();
+  if (interrupted_) return;
+  if (!error.empty()) throw engine::InfrastructureError("station " + name_ + ": " + error);
+  const std::size_t before = session_->checks().size();
+  if (session_->finish(where).empty()) return;
+  const auto& all = session_->checks();
+  for (std::size_t i = before; i < all.size(); ++i) {
+    if (all[i].passed) continue;
+    const report::CheckResult& check = all[i];
+    throw CheckFailedError(check.where + ": check failed: " + check.what +
+                               "\n  expected: " + check.expected + "\n  actual:   " + check.actual +
+                               "\n" + recent_text(kRecentEntries),
+                           check, recent(kRecentEntries));
+  }
+}
+
 std::string SessionHandle::close() {
   std::string error;
   {
@@ -259,6 +280,7 @@ std::string SessionHandle::close() {
     if (closed_) return "";
     closed_ = true;
     error = session_->restore();
+    final_checks_ = session_->checks();
     session_.reset();  // detaches its timeline from the station
   }
   bench_->release(name_);
@@ -341,6 +363,25 @@ void DefineStation(py::module_& m) {
       // Reverts faults through the fixtures' sockets and processes.
       .def("restore", &SessionHandle::restore, py::call_guard<py::gil_scoped_release>(),
            "Reverts every fault; returns \"\" or why it could not.")
+      // Puts the station back (fixtures' sockets, the terminal) and asks the host's evidence.
+      .def(
+          "verify",
+          [](SessionHandle& s, const std::string& file, int line) {
+            scenario::SourceLoc where;
+            where.file = file;
+            where.line = line;
+            where.column = 1;
+            {
+              CtrlC ctrl_c([&s] { s.interrupt(); });
+              s.verify(where);
+            }
+            s.close_if_interrupted();
+          },
+          py::arg("file"), py::arg("line"), py::call_guard<py::gil_scoped_release>(),
+          "Ends the session's scenario as `rig run` does: puts the station back, then runs the\n"
+          "evidence checks (money conserved, charged once, reversal fields, display agrees,\n"
+          "receipts for approvals) over the whole session; CheckFailed for the first that\n"
+          "fails, at file:line. Once per session.")
       // Reverts faults through the fixtures' sockets and processes.
       .def("close", &SessionHandle::close, py::call_guard<py::gil_scoped_release>(),
            "Reverts every fault and releases the station; returns \"\" or why it could not\n"

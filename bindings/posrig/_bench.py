@@ -121,10 +121,11 @@ class Bench:
             scenario = _posrig.load_scenario(os.fspath(scenario), self.load_options)
         return self._native.run_scenario(scenario, station or "")
 
-    def station(self, name: Optional[str] = None) -> Station:
+    def station(self, name: Optional[str] = None, evidence: bool = True) -> Station:
         """Takes a station (the first free one without ``name``) for this script; release it
-        by leaving the ``with`` block or with :meth:`Station.close`."""
-        return Station(self, self._native.open(name or ""))
+        by leaving the ``with`` block or with :meth:`Station.close`, which run the evidence
+        checks first unless ``evidence`` is False (:meth:`Station.verify`)."""
+        return Station(self, self._native.open(name or ""), evidence)
 
     def run(self, paths: Union[PathLike, Iterable[PathLike]], **options: Any) -> _posrig.RunResult:
         """:func:`posrig.run` with this bench file and its ``vars``."""

@@ -105,11 +105,18 @@ class Station:
 
     Times (``within``, ``wait``, ``for_``, ``timeout``) are scenario time: the bench's
     ``time_scale`` shrinks them, as it does for scenario files.
+
+    Leaving the block without an exception (or :meth:`close`) first ends the script's scenario
+    as ``rig run`` ends one (:meth:`verify`): the station is put back, then the evidence checks
+    every scenario gets run over the whole session, and one that fails raises
+    :class:`posrig.CheckFailed` — after the station was released. ``evidence=False`` (here or
+    in :meth:`posrig.Bench.station`) leaves them out.
     """
 
-    def __init__(self, bench: Any, native: _posrig.SessionHandle) -> None:
+    def __init__(self, bench: Any, native: _posrig.SessionHandle, evidence: bool = True) -> None:
         self._bench = bench
         self._native = native
+        self._evidence = evidence
 
     # -- life --------------------------------------------------------------------------------
 
@@ -140,16 +147,44 @@ class Station:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        error = self._native.close()
-        if error and exc_type is None:
-            raise _posrig.InfrastructureError(f"station {self.name}: {error}")
+        if exc_type is not None:
+            # The script failed already: put the station back, judge nothing more.
+            self._native.close()
+            return False
+        self.close()
         return False
 
-    def close(self) -> None:
-        """Reverts every fault and releases the station (what leaving the ``with`` does)."""
+    def close(self, evidence: Optional[bool] = None) -> None:
+        """Ends the session (what leaving the ``with`` does): :meth:`verify` unless
+        ``evidence`` (default: the station's) is False, then reverts every fault and releases
+        the station. A failed evidence check raises :class:`posrig.CheckFailed` once the
+        station is released."""
+        __tracebackhide__ = True
+        failure: Optional[BaseException] = None
+        if (self._evidence if evidence is None else evidence) and not self.closed:
+            try:
+                file, line = _caller()
+                self._native.verify(file, line)
+            except _posrig.CheckFailed as e:
+                failure = e
         error = self._native.close()
+        if failure is not None:
+            raise failure
         if error:
             raise _posrig.InfrastructureError(f"station {self.name}: {error}")
+
+    def verify(self) -> List[_posrig.CheckResult]:
+        """Ends the script's scenario as ``rig run`` ends one, keeping the station: puts it back
+        (faults reverted, fixtures at their base state, the terminal idle — a reversal it still
+        holds is sent now and counts here), then runs the evidence checks (money conserved,
+        charged once, reversal fields, display agrees, receipts for approvals; docs/kinds.md)
+        over the whole session and the host's evidence. Raises :class:`posrig.CheckFailed` for
+        the first that fails; returns the evidence checks, all passed. Once per session (later
+        calls return the same); :meth:`close` calls it."""
+        __tracebackhide__ = True
+        file, line = _caller()
+        self._native.verify(file, line)
+        return [c for c in self._native.checks() if c.what.startswith("evidence ")]
 
     def restore(self) -> None:
         """Reverts every fault now and keeps the station."""

@@ -42,6 +42,7 @@ from ._posrig import load_scenario
 from ._station import Station
 
 _STATION_KEY = pytest.StashKey[Station]()
+_FAILED_KEY = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -147,13 +148,15 @@ def rig_bench(request: pytest.FixtureRequest) -> Bench:
 
 @pytest.fixture
 def station(rig_bench: Bench, request: pytest.FixtureRequest) -> Generator[Station, None, None]:
-    """A station of the session's bench for this test; every fault is reverted after it."""
+    """A station of the session's bench for this test; every fault is reverted after it. A
+    test that passed is then judged by the evidence checks (:meth:`posrig.Station.verify`): a
+    failed one fails the test's teardown with :class:`posrig.CheckFailed`."""
     st = rig_bench.station(request.config.getoption("rig_station"))
     request.node.stash[_STATION_KEY] = st
     try:
         yield st
     finally:
-        st.close()
+        st.close(evidence=not request.node.stash.get(_FAILED_KEY, False))
 
 
 def _station_of(item: pytest.Item) -> Optional[Station]:
@@ -166,6 +169,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report = outcome.get_result()
     if call.when != "call" or not report.failed:
         return
+    item.stash[_FAILED_KEY] = True  # its station's evidence is not judged on top
     st = _station_of(item)
     if st is None:
         return
