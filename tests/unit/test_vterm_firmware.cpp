@@ -150,7 +150,9 @@ TEST_F(FirmwareTest, ACardPutInAsThePromptGoesOutIsReadOnce) {
   const std::size_t from = mark();
   ecr("SALE", "T1", kSale);
   wait_for([](const Message& m) { return m.get("kind") == "SWIPE"; }, from);
+  // As vterm's fixture handlers do: an input the firmware may be asleep waiting for wakes it.
   p_.card_reader.present(visa_chip(), CardEntry::swipe);
+  wakeup_.notify();
   wait_for([](const Message& m) { return m.get("kind") == "PIN"; }, from);
   std::lock_guard<std::mutex> lock(mu_);
   int chip_failures = 0;
