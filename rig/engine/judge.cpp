@@ -1,5 +1,6 @@
 #include "rig/engine/judge.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <optional>
@@ -10,10 +11,12 @@ namespace rig::engine {
 
 using nlohmann::json;
 
-std::string judge(CheckContext& ctx, const scenario::Step& step, const std::string& what,
-                  const Eval& eval, bool positive) {
-  const std::chrono::milliseconds within = ctx.within(step, positive);
-  const Clock::time_point deadline = Clock::now() + within;
+namespace {
+
+// judge() with its deadline given: `within` is what a failure says the window was.
+std::string judge_until(CheckContext& ctx, const scenario::Step& step, const std::string& what,
+                        const Eval& eval, bool positive, Clock::time_point deadline,
+                        std::chrono::milliseconds within) {
   const Timeline& tl = ctx.timeline();
   std::string failure;
   if (positive) {
@@ -30,6 +33,14 @@ std::string judge(CheckContext& ctx, const scenario::Step& step, const std::stri
   if (ctx.interrupted()) return step.loc.to_string() + ": interrupted while waiting for " + what;
   return step.loc.to_string() + ": expected " + what + " within " + std::to_string(within.count()) +
          "ms; " + failure;
+}
+
+}  // namespace
+
+std::string judge(CheckContext& ctx, const scenario::Step& step, const std::string& what,
+                  const Eval& eval, bool positive) {
+  const std::chrono::milliseconds within = ctx.within(step, positive);
+  return judge_until(ctx, step, what, eval, positive, Clock::now() + within, within);
 }
 
 Occurrences Occurrences::of(const json& args) {
@@ -65,17 +76,34 @@ std::string judge_occurrences(CheckContext& ctx, const scenario::Step& step,
                               const std::string& what, std::size_t from, const Matches& matches,
                               const std::function<bool(const Entry&)>& shown) {
   const Occurrences want = Occurrences::of(step.args);
-  auto eval = [&](const std::vector<Entry>& es) -> std::string {
+  auto count = [&](const std::vector<Entry>& es) {
     int n = 0;
     // An entry about an earlier scenario's transaction is shown, never counted (provenance.h).
     for (std::size_t i = from; i < es.size(); ++i) {
       n += !of_earlier_scenario(es[i]) && matches(es, i) ? 1 : 0;
     }
+    return n;
+  };
+  auto eval = [&](const std::vector<Entry>& es) -> std::string {
+    const int n = count(es);
     if (want.holds(n)) return "";
     std::string seen = seen_list(es, from, shown);
     return want.counting() ? "counted " + std::to_string(n) + "; " + seen : seen;
   };
-  return judge(ctx, step, want.describe(what), eval, !want.at_deadline());
+  if (!want.at_deadline() || !want.min || *want.min <= 0) {
+    return judge(ctx, step, want.describe(what), eval, !want.at_deadline());
+  }
+  // `count: N` or {min, max}: the lower bound is something that must happen, and a busy machine
+  // may deliver it late, so it gets a positive check's floor (a scaled 10 s window is 500 ms on
+  // the virtual bench); the upper bound is judged when the step's own window ends, or at once
+  // if the lower bound was reached after that.
+  const Clock::time_point start = Clock::now();
+  const std::chrono::milliseconds window = ctx.within(step, false);
+  const std::chrono::milliseconds floor = std::max(window, ctx.within(step, true));
+  ctx.timeline().wait_until(
+      [&](const std::vector<Entry>& es) { return count(es) >= *want.min; }, start + floor);
+  return judge_until(ctx, step, want.describe(what), eval, false,
+                     std::max(start + window, Clock::now()), floor);
 }
 
 bool field_matches(const json& want, const json& have) {

@@ -26,7 +26,8 @@ namespace rig::engine {
 using Eval = std::function<std::string(const std::vector<Entry>& entries)>;
 
 // Judges `step`: for something that must happen (`positive`), passes as soon as `eval` holds,
-// up to the step's within; absences and counts are judged when the window ends. Returns "" or
+// up to the step's within; absences and counts are judged when the window ends (a count's lower
+// bound, in judge_occurrences, is waited for as long as a positive check). Returns "" or
 //   "FILE:LINE:COL: expected WHAT within Nms; SEEN"
 // ("…: interrupted while waiting for WHAT" after Ctrl-C).
 std::string judge(CheckContext& ctx, const scenario::Step& step, const std::string& what,
