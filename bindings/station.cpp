@@ -192,6 +192,8 @@ json SessionHandle::capabilities() const {
             {"status_fields", caps.status_fields},
             {"faults", caps.faults},
             {"prompt_kinds", caps.prompt_kinds},
+            {"prompt_tries_left", caps.prompt_tries_left},
+            {"event_kinds", caps.event_kinds},
             {"methods", caps.methods},
             {"transaction_ids", caps.transaction_ids}};
   for (auto k : caps.commands) j["commands"].push_back(rig::terminal::to_string(k));
@@ -312,8 +314,8 @@ void DefineStation(py::module_& m) {
       .def_property_readonly("time_scale", &SessionHandle::time_scale)
       .def_property_readonly("capabilities", &SessionHandle::capabilities,
                              "The terminal driver and what it can do: {driver, commands, "
-                             "observations, status_fields, faults, prompt_kinds, methods, "
-                             "transaction_ids}.")
+                             "observations, status_fields, faults, prompt_kinds, "
+                             "prompt_tries_left, event_kinds, methods, transaction_ids}.")
       // Sends ECR frames, drives fixtures over sockets, waits for the terminal.
       .def(
           "step",

@@ -24,9 +24,15 @@ class EventCheck : public scenario::ExpectKind {
              false}) {}
 
   std::vector<Need> needs(const scenario::Step& step) const override {
-    std::vector<Need> out = {Need::observation(ObservationKind::event)};
-    if (step.args.value("before", "") == "result" || step.args.value("after", "") == "result") {
-      out.push_back(Need::observation(ObservationKind::result));
+    std::vector<Need> out = {Need::observation(ObservationKind::event),
+                             Need::event_kind(step.args.value("name", ""))};
+    for (const char* order : {"before", "after"}) {
+      const std::string ref = step.args.value(order, "");
+      if (ref == "result") {
+        out.push_back(Need::observation(ObservationKind::result));
+      } else if (!ref.empty()) {
+        out.push_back(Need::event_kind(ref));
+      }
     }
     return out;
   }

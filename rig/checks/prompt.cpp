@@ -27,6 +27,7 @@ class PromptCheck : public scenario::ExpectKind {
     std::vector<terminal::Need> out{terminal::Need::observation(terminal::ObservationKind::prompt)};
     const std::string kind = step.args.value("kind", "");
     if (!kind.empty()) out.push_back(terminal::Need::prompt_kind(kind));
+    if (step.args.contains("tries_left")) out.push_back(terminal::Need::prompt_tries_left());
     return out;
   }
 

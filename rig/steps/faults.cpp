@@ -126,6 +126,7 @@ class FaultStep : public scenario::StepKind {
     if (f && f->family == "ecr") out.push_back(terminal::Need::fault(f->name));
     if (step.when.kind == scenario::Trigger::Kind::event) {
       out.push_back(terminal::Need::observation(terminal::ObservationKind::event));
+      out.push_back(terminal::Need::event_kind(step.when.value));
     }
     if (step.when.kind == scenario::Trigger::Kind::prompt) {
       out.push_back(terminal::Need::observation(terminal::ObservationKind::prompt));

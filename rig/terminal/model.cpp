@@ -247,6 +247,12 @@ std::string lacking(const Need& need, const Capabilities& caps, const std::strin
     case Need::Kind::prompt_kind:
       if (caps.prompt_kinds.empty() || caps.prompt_kinds.count(need.name)) return "";
       return "needs prompt " + need.name + "; " + by + " cannot observe it";
+    case Need::Kind::prompt_tries_left:
+      if (caps.prompt_tries_left) return "";
+      return "needs the tries left of a prompt; " + by + " does not report them";
+    case Need::Kind::event_kind:
+      if (caps.event_kinds.empty() || caps.event_kinds.count(need.name)) return "";
+      return "needs event " + need.name + "; " + by + " cannot observe it";
     case Need::Kind::method:
       if (caps.methods.empty() || caps.methods.count(need.name)) return "";
       return "needs payment method " + need.name + "; " + by + " cannot take it";

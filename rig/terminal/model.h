@@ -195,6 +195,12 @@ struct Capabilities {
   // The kinds its prompts can take (a protocol that names only some, as ZVT's intermediate
   // status codes do); empty: any kind the terminal names.
   std::set<std::string> prompt_kinds;
+  // The prompts say how many tries are left (a PIN prompt's tries_left); false when the
+  // protocol has no place for it (ZVT's intermediate status).
+  bool prompt_tries_left = true;
+  // The names its terminal events can take, when it reports events (a protocol that signals
+  // only some, as ZVT's intermediate status codes do); empty: any name the terminal reports.
+  std::set<std::string> event_kinds;
   // The payment methods a sale or refund may use ("card", "qr"); empty: any.
   std::set<std::string> methods;
   // The terminal knows the engine's transaction ids, so that a payment sent again with the same
@@ -209,9 +215,11 @@ struct Need {
     observation,
     status_field,
     fault,
-    prompt_kind,     // a prompt of this kind (a trigger or an expectation)
-    method,          // a payment with this method
-    transaction_ids  // a payment sent again under an id used before
+    prompt_kind,        // a prompt of this kind (a trigger or an expectation)
+    prompt_tries_left,  // a prompt's tries left
+    event_kind,         // a terminal event of this name (a trigger or an expectation)
+    method,             // a payment with this method
+    transaction_ids     // a payment sent again under an id used before
   };
   Kind kind = Kind::observation;
   std::string name;  // to_string(CommandKind), to_string(ObservationKind), a field, a fault
@@ -221,6 +229,8 @@ struct Need {
   static Need status_field(std::string field) { return {Kind::status_field, std::move(field)}; }
   static Need fault(std::string name) { return {Kind::fault, std::move(name)}; }
   static Need prompt_kind(std::string kind) { return {Kind::prompt_kind, std::move(kind)}; }
+  static Need prompt_tries_left() { return {Kind::prompt_tries_left, "tries_left"}; }
+  static Need event_kind(std::string name) { return {Kind::event_kind, std::move(name)}; }
   static Need method(std::string method) { return {Kind::method, std::move(method)}; }
   static Need transaction_ids() { return {Kind::transaction_ids, "transaction ids"}; }
 
@@ -233,6 +243,7 @@ struct Need {
 //   "needs the refund command; driver zvt cannot send it"
 //   "needs the status field pending_reversals; driver zvt does not report it"
 //   "needs fault ecr.no_ack; driver zvt cannot make it"
+//   "needs event REVERSAL_STORED; driver zvt cannot observe it"
 std::string lacking(const Need& need, const Capabilities& caps, const std::string& driver);
 
 }  // namespace rig::terminal

@@ -39,6 +39,20 @@ const char* prompt_for(std::uint8_t code) {
   }
 }
 
+// The terminal event an intermediate status code stands for (zvt_capabilities().event_kinds), or
+// nullptr. Codes 0x41-0x5D are those of 0x01-0x1D with "please remove card" added.
+const char* event_for(std::uint8_t code) {
+  const std::uint8_t base = code >= 0x41 && code <= 0x5D ? code - 0x40 : code;
+  switch (base) {
+    case zvt::status::kIncorrectPin:
+      return "PIN_WRONG";
+    case zvt::status::kPinTryLimitExceeded:
+      return "PIN_BLOCKED";
+    default:
+      return nullptr;
+  }
+}
+
 // The completion of a status enquiry as a snapshot: the terminal status byte says ready (00),
 // busy (9C), printer not ready (CC) or out of order (DF).
 StatusSnapshot snapshot(const std::string& id, const zvt::Completion& c) {
@@ -253,6 +267,12 @@ std::vector<Observation> ZvtEcr::on_message(const zvt::Message& m) {
       p.kind = kind;
       p.id = id;
       out.push_back(p);
+    }
+    if (const char* name = event_for(s->status)) {
+      TerminalEvent e;
+      e.name = name;
+      e.id = id;
+      out.push_back(e);
     }
     return out;
   }
@@ -534,10 +554,12 @@ Capabilities zvt_capabilities(const TerminalOptions& options) {
   c.commands = {CommandKind::sale,   CommandKind::refund, CommandKind::last, CommandKind::reprint,
                 CommandKind::cancel, CommandKind::status, CommandKind::reset};
   c.observations = {ObservationKind::result,  ObservationKind::display, ObservationKind::prompt,
-                    ObservationKind::receipt, ObservationKind::status,  ObservationKind::wire,
-                    ObservationKind::note};
+                    ObservationKind::receipt, ObservationKind::event,   ObservationKind::status,
+                    ObservationKind::wire,    ObservationKind::note};
   c.status_fields = {"state", "paper", "locked", "tid", "version"};
   c.prompt_kinds = {"PRESENT_CARD", "PIN", "REMOVE_CARD"};
+  c.prompt_tries_left = false;  // no intermediate status carries a count
+  c.event_kinds = {"PIN_WRONG", "PIN_BLOCKED"};
   c.methods = {"card"};
   c.transaction_ids = false;
   c.faults = {"ecr.disconnect"};

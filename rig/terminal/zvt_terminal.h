@@ -12,9 +12,11 @@
 //                 running transaction first). No query, login or unlock: ZVT has none.
 //   observations  results (status information 04 0F, then completion 06 0F or abort 06 1E),
 //                 displays (intermediate status texts), prompts (what an intermediate status
-//                 code names, and only that: PRESENT_CARD 0A, PIN 01/02, REMOVE_CARD 0B),
-//                 receipts (print lines 06 D1 / text block 06 D3), status, the wire, notes. No
-//                 terminal events: ZVT has no event stream.
+//                 code names, and only that: PRESENT_CARD 0A, PIN 01/02, REMOVE_CARD 0B; no
+//                 tries left), receipts (print lines 06 D1 / text block 06 D3), status, the
+//                 wire, notes, and the terminal events a status code names: PIN_WRONG 15,
+//                 PIN_BLOCKED 18 (and 55, 58 with "remove card"). ZVT has no event stream: no
+//                 other event (BOOT, REVERSAL_STORED, PAPER_OUT, ...).
 //   payments      card only (no QR); no transaction ids on the wire, so a payment is never sent
 //                 twice under one id (the engine skips scenarios that do).
 //   status        state, paper, locked, tid, version (the completion's terminal status byte,

@@ -34,11 +34,16 @@ def test_library_passes_or_skips_with_reasons(rig_command, repo, tmp_path):
     # reason of the station it met: ecr/no-ack needs ecr.no_ack (lane1 over TCP has no ACK to
     # withhold) and repeats a payment id (neither lane carries ids).
     known = ("driver zvt cannot observe", "driver zvt cannot take", "driver zvt cannot send",
-             "driver zvt cannot make", "driver zvt carries no transaction ids")
+             "driver zvt cannot make", "driver zvt carries no transaction ids",
+             "driver zvt does not report")
     assert all(any(k in why for k in known) for why in reasons), reasons
-    # Two forms: a terminal-driver gap of one station ("… needs terminal events; driver zvt
-    # cannot observe them"), and one of the whole bench ("needs …; … (step at FILE); also lacks …").
-    assert any("terminal events" in why for why in reasons), reasons
+    # Two forms: a terminal-driver gap of one station ("… needs event BOOT; driver zvt cannot
+    # observe it"), and one of the whole bench ("needs …; … (step at FILE); also lacks …").
+    # ZVT names PIN_WRONG and PIN_BLOCKED by status codes, no other event, and no tries left.
+    assert any(re.match(r"needs event \w+; driver zvt cannot observe it", why) for why in reasons)
+    assert not any("event PIN_" in why for why in reasons), reasons
+    assert any("needs the tries left of a prompt; driver zvt does not report them" in why
+               for why in reasons), reasons
     assert any("needs payment method qr; driver zvt cannot take it" in why for why in reasons)
 
 

@@ -500,8 +500,10 @@ TEST(CheckNeeds, EachKindSaysWhatItObserves) {
   };
   using V = std::vector<std::string>;
   EXPECT_EQ(needs("expect: {result: {}}"), V{"result"});
-  EXPECT_EQ(needs("expect: {event: X, before: result}"), (V{"event", "result"}));
+  EXPECT_EQ(needs("expect: {event: X, before: result}"), (V{"event", "X", "result"}));
+  EXPECT_EQ(needs("expect: {event: X, after: Y}"), (V{"event", "X", "Y"}));
   EXPECT_EQ(needs("expect: {prompt: PIN}"), (V{"prompt", "PIN"}));
+  EXPECT_EQ(needs("expect: {prompt: PIN, tries_left: 1}"), (V{"prompt", "PIN", "tries_left"}));
   EXPECT_EQ(needs("expect: {display: x}"), V{"display"});
   EXPECT_EQ(needs("expect: {receipt: {}}"), V{"receipt"});
   EXPECT_EQ(needs("expect: {ecr: nak}"), V{"wire"});
@@ -509,7 +511,8 @@ TEST(CheckNeeds, EachKindSaysWhatItObserves) {
   EXPECT_EQ(needs("expect: {host_message: {mti: \"0200\"}}"), V{});
   EXPECT_EQ(needs("expect: {ledger: {net: \"0.00\"}}"), V{});
   EXPECT_EQ(needs("sale: {amount: \"1.00\", method: qr}"), (V{"sale", "qr"}));
-  EXPECT_EQ(needs("fault: ecr.no_ack\ncount: 1\nwhen: {event: X}"), (V{"ecr.no_ack", "event"}));
+  EXPECT_EQ(needs("fault: ecr.no_ack\ncount: 1\nwhen: {event: X}"),
+            (V{"ecr.no_ack", "event", "X"}));
   EXPECT_EQ(needs("card: remove"), V{});
 }
 

@@ -240,6 +240,16 @@ TEST(Capabilities, AScenarioNeedingMoreIsSkippedWithTheFirstReason) {
             "e.yaml:8:5: expect ecr needs the ECR wire; driver x cannot observe it");
 }
 
+// The first need of a scenario made of `steps` that `caps` does not meet, as the skip says it.
+// (Each scenario ends with a check, as the loader wants.)
+std::string unmet_in(const Capabilities& caps, const std::string& steps) {
+  return rig::engine::unmet_need(
+      rig::scenario::load_scenario_text("name: n\nfamily: ecr\nsteps:\n" + steps +
+                                            "  - expect: {host_message: {mti: \"0200\"}}\n",
+                                        "p.yaml"),
+      caps, "zvt");
+}
+
 // Prompt kinds, payment methods and transaction ids: what a protocol may lack besides whole
 // commands and observations (ZVT names three prompt kinds, takes cards only and carries no ids).
 TEST(Capabilities, PromptKindsMethodsAndTransactionIds) {
@@ -261,14 +271,7 @@ TEST(Capabilities, PromptKindsMethodsAndTransactionIds) {
   EXPECT_EQ(rig::terminal::lacking(Need::prompt_kind("INSERT_CHIP"), any, "x"), "");
   EXPECT_EQ(rig::terminal::lacking(Need::method("qr"), any, "x"), "");
 
-  // (Each scenario ends with a check, as the loader wants.)
-  auto unmet = [&](const std::string& steps) {
-    return rig::engine::unmet_need(
-        rig::scenario::load_scenario_text("name: n\nfamily: ecr\nsteps:\n" + steps +
-                                              "  - expect: {host_message: {mti: \"0200\"}}\n",
-                                          "p.yaml"),
-        c, "zvt");
-  };
+  auto unmet = [&](const std::string& steps) { return unmet_in(c, steps); };
   EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: qr}\n"),
             "p.yaml:4:5: sale needs payment method qr; driver zvt cannot take it");
   EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: card}\n"
@@ -286,6 +289,39 @@ TEST(Capabilities, PromptKindsMethodsAndTransactionIds) {
   EXPECT_EQ(unmet("  - sale: {amount: \"1.00\", method: card, id: a}\n"
                   "  - expect: {prompt: PIN}\n"),
             "");
+}
+
+// Event names and a prompt's tries left: ZVT signals two events by status codes and has no
+// place for a count. A scenario needing another event, or a count, is skipped (never run to
+// fail on a terminal that cannot say it).
+TEST(Capabilities, EventKindsAndPromptTriesLeft) {
+  Capabilities c;
+  c.commands = {CommandKind::sale};
+  c.observations = {ObservationKind::result, ObservationKind::prompt, ObservationKind::event};
+  c.event_kinds = {"PIN_WRONG", "PIN_BLOCKED"};
+  c.prompt_tries_left = false;
+  EXPECT_EQ(rig::terminal::lacking(Need::event_kind("BOOT"), c, "zvt"),
+            "needs event BOOT; driver zvt cannot observe it");
+  EXPECT_EQ(rig::terminal::lacking(Need::event_kind("PIN_WRONG"), c, "zvt"), "");
+  EXPECT_EQ(rig::terminal::lacking(Need::prompt_tries_left(), c, "zvt"),
+            "needs the tries left of a prompt; driver zvt does not report them");
+  Capabilities any;  // empty event_kinds: any name; tries left by default
+  EXPECT_EQ(rig::terminal::lacking(Need::event_kind("BOOT"), any, "x"), "");
+  EXPECT_EQ(rig::terminal::lacking(Need::prompt_tries_left(), any, "x"), "");
+
+  auto unmet = [&](const std::string& steps) { return unmet_in(c, steps); };
+  const std::string sale = "  - sale: {amount: \"1.00\", method: card}\n";
+  EXPECT_EQ(unmet(sale + "  - expect: {event: PIN_BLOCKED, before: result}\n"), "");
+  EXPECT_EQ(unmet(sale + "  - expect: {event: BOOT}\n"),
+            "p.yaml:5:5: expect event needs event BOOT; driver zvt cannot observe it");
+  EXPECT_EQ(unmet(sale + "  - expect: {event: PIN_WRONG, after: REVERSAL_SENT}\n"),
+            "p.yaml:5:5: expect event needs event REVERSAL_SENT; driver zvt cannot observe it");
+  EXPECT_EQ(unmet(sale + "  - fault: power.cut\n    when: {event: CHIP_READ_FAILED}\n"),
+            "p.yaml:5:5: fault needs event CHIP_READ_FAILED; driver zvt cannot observe it");
+  EXPECT_EQ(unmet(sale + "  - expect: {prompt: PIN, tries_left: 2}\n"),
+            "p.yaml:5:5: expect prompt needs the tries left of a prompt; driver zvt does not "
+            "report them");
+  EXPECT_EQ(unmet(sale + "  - expect: {prompt: PIN}\n"), "");
 }
 
 TEST(DriverRegistry, KnowsRigEcrAndNamesTheKnownOnesForAnUnknownDriver) {

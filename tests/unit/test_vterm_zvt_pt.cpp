@@ -197,6 +197,17 @@ TEST(VtermZvtPt, DeclineAndFailureAreStatusInformationThenAbort) {
   EXPECT_EQ(show(pt.on_firmware(fw("RESULT", {{"id", "ZT-2"}, {"status", "FAILED"}, {"rc", "TO"}})))
                 .back(),
             "ecr Abort result=0xa1 (remote station does not respond)");
+  // To an ECR that prints, what the firmware printed for a decline comes before the abort (a
+  // firmware printing an approval's receipt for it is seen there: vterm --bug receipt-for-decline).
+  command(pt, registration(0x8A));
+  command(pt, authorization(2500));
+  pt.on_firmware(fw("RECEIPT", {{"id", "ZT-3"}, {"copy", "original"}, {"text", "SHOP|DECLINED"}}));
+  EXPECT_EQ(
+      show(pt.on_firmware(fw("RESULT", {{"id", "ZT-3"}, {"status", "DECLINED"}, {"rc", "51"}}))),
+      (std::vector<std::string>{"ecr Status information result=0x33 tid=52000001",
+                                "ecr Print line attribute=0x00 text=SHOP",
+                                "ecr Print line attribute=0x80 text=DECLINED",
+                                "ecr Abort result=0x33 (error code from the authorisation host)"}));
 }
 
 TEST(VtermZvtPt, BusyAbortAndRefusals) {

@@ -102,8 +102,10 @@ TEST(ZvtEcr, ApprovedSaleInTheOrderThePtSpeaks) {
             (std::vector<std::string>{R"(display {"id":"T1","text":"ENTER PIN"})",
                                       R"(prompt {"id":"T1","kind":"PIN"})"}));
   // A code without texts shows the specification's meaning; an unnamed code is no prompt.
+  // 15 (incorrect PIN) names a terminal event.
   EXPECT_EQ(show(ecr.on_message(intermediate(0x15))),
-            std::vector<std::string>{R"(display {"id":"T1","text":"incorrect PIN"})"});
+            (std::vector<std::string>{R"(display {"id":"T1","text":"incorrect PIN"})",
+                                      R"(event {"id":"T1","name":"PIN_WRONG"})"}));
   EXPECT_TRUE(ecr.on_message(approved_info(42)).empty());
   EXPECT_TRUE(ecr.on_message(line("SHOP")).empty());
   EXPECT_EQ(
@@ -114,6 +116,33 @@ TEST(ZvtEcr, ApprovedSaleInTheOrderThePtSpeaks) {
       std::vector<std::string>{
           R"(result {"amount":"12.34","auth":"A1B2C3","currency":"978","entry":"chip","id":"T1","method":"card","pan":"476173******0010","rc":"00","stan":"000042","status":"APPROVED","text":"APPROVED","type":"sale"})"});
   EXPECT_FALSE(ecr.busy());
+}
+
+// The terminal events ZVT names by an intermediate status code, with or without "please remove
+// card" (41-5D); other codes name none, and the driver says so in its capabilities.
+TEST(ZvtEcr, PinEventsFromIntermediateStatusCodes) {
+  ZvtEcr ecr({});
+  ZvtEcr::Plan plan = ecr.on_command(command(CommandKind::sale, "T1", "18.00"));
+  ecr.on_accepted(plan.to_pt.at(0));
+  auto events = [&](std::uint8_t code) {
+    std::vector<std::string> out;
+    for (const std::string& o : show(ecr.on_message(intermediate(code, {"TEXT"})))) {
+      if (o.rfind("event ", 0) == 0) out.push_back(o);
+    }
+    return out;
+  };
+  EXPECT_EQ(events(0x15), std::vector<std::string>{R"(event {"id":"T1","name":"PIN_WRONG"})"});
+  EXPECT_EQ(events(0x55), std::vector<std::string>{R"(event {"id":"T1","name":"PIN_WRONG"})"});
+  EXPECT_EQ(events(0x18), std::vector<std::string>{R"(event {"id":"T1","name":"PIN_BLOCKED"})"});
+  EXPECT_EQ(events(0x58), std::vector<std::string>{R"(event {"id":"T1","name":"PIN_BLOCKED"})"});
+  for (std::uint8_t code : {0x01, 0x05, 0x0A, 0x0C, 0x1D, 0x45, 0xFF}) {
+    EXPECT_TRUE(events(code).empty()) << int(code);
+  }
+  rig::terminal::TerminalOptions tcp;
+  tcp.link_spec = "tcp:127.0.0.1:20007";
+  const Capabilities c = rig::terminal::zvt_capabilities(tcp);
+  EXPECT_EQ(c.event_kinds, (std::set<std::string>{"PIN_BLOCKED", "PIN_WRONG"}));
+  EXPECT_FALSE(c.prompt_tries_left);
 }
 
 TEST(ZvtEcr, DeclineAndRefusals) {
@@ -257,7 +286,7 @@ TEST(ZvtDriver, CapabilitiesDependOnTheTransport) {
   EXPECT_TRUE(c.commands.count(CommandKind::sale));
   EXPECT_FALSE(c.commands.count(CommandKind::query));
   EXPECT_FALSE(c.commands.count(CommandKind::login));
-  EXPECT_FALSE(c.observations.count(ObservationKind::event));
+  EXPECT_TRUE(c.observations.count(ObservationKind::event));
   EXPECT_TRUE(c.observations.count(ObservationKind::prompt));
   EXPECT_FALSE(c.status_fields.count("pending_reversals"));
   EXPECT_EQ(c.prompt_kinds, (std::set<std::string>{"PIN", "PRESENT_CARD", "REMOVE_CARD"}));
