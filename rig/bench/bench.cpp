@@ -20,6 +20,8 @@ const Station* Bench::station(const std::string& wanted) const {
 }
 
 
+std::regex ready_regex(const std::string& ready) { return std::regex("^" + ready + "( |$)"); }
+
 bool is_loopback(const std::string& address) {
   return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
          address.rfind("127.", 0) == 0;
@@ -30,7 +32,15 @@ namespace {
 void read_launch(YamlReader& reader, const YAML::Node& node, const std::string& what, Launch& out) {
   MapReader m(reader, node, what);
   m.required("argv", out.argv);
-  m.optional("ready", out.ready);
+  if (m.optional("ready", out.ready)) {
+    // Compiled now, so that a bad one is an error of the file, not an abort of the run.
+    try {
+      (void)ready_regex(out.ready);
+    } catch (const std::regex_error& e) {
+      reader.error(m.get("ready"), "ready of " + what + " is not a regular expression: " +
+                                       describe_value(m.get("ready")) + " (" + e.what() + ")");
+    }
+  }
   m.optional("ready_timeout", out.ready_timeout);
   m.finish();
   if (m.has("argv") && out.argv.empty())

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct Launch {
   std::string ready = "READY";
   std::chrono::milliseconds ready_timeout{10000};
 };
+
+// What a ready line must match: `ready` at the start of the line, then a space or its end.
+// Throws std::regex_error for a `ready` that is not a regular expression (the bench loader
+// reports it at its file:line:col, so a loaded bench never throws here).
+std::regex ready_regex(const std::string& ready);
 
 struct Service {
   std::string name;

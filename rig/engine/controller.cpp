@@ -124,7 +124,7 @@ std::string Controller::bring_up() {
     process::Status s = child->start();
     if (!s) return "service " + svc.name + ": " + s.message;
     if (!svc.launch.ready.empty()) {
-      std::regex ready("^" + svc.launch.ready + "( |$)");
+      const std::regex ready = bench::ready_regex(svc.launch.ready);
       process::LineResult r = child->wait_for_line(ready, process::after(svc.launch.ready_timeout));
       if (!r.status) return "service " + svc.name + ": " + r.status.message;
       vars_.add_ready_line(svc.name, r.line.text);

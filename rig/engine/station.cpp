@@ -137,7 +137,7 @@ std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
   if (!s) return s.message;
   if (launch.ready.empty()) return "";
   auto wait = std::min(timeout, launch.ready_timeout);
-  std::regex ready("^" + launch.ready + "( |$)");
+  const std::regex ready = bench::ready_regex(launch.ready);
   process::LineResult r = simulator_->wait_for_line(ready, process::after(wait));
   if (!r.status) return r.status.message;
   vars_.add_ready_line("terminal", r.line.text);
