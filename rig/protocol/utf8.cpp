@@ -20,8 +20,8 @@ std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
     if ((byte(at + k) & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (byte(at + k) & 0x3F);
   }
-  const bool overlong = (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-                        (len == 4 && cp < 0x10000);
+  const bool overlong =
+      (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
   if (overlong || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return 0;
   return len;
 }

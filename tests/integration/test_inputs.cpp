@@ -52,18 +52,20 @@ TEST_F(InputsTest, TheMarkedBenchRunsAScenario) {
   // The check of the tests below can fail: a valid scenario on the marked bench starts it.
   std::string output;
   const std::string bench = marked_bench();
-  EXPECT_EQ(rig("run " + write("ok.yaml", kScenario) + " --bench " + bench + " --out " + out(),
-                &output),
-            0)
+  EXPECT_EQ(
+      rig("run " + write("ok.yaml", kScenario) + " --bench " + bench + " --out " + out(), &output),
+      0)
       << output;
   EXPECT_TRUE(fs::exists(dir_ / "started"));
 }
 
 TEST_F(InputsTest, AScenarioThatIsNotUtf8IsRefusedAtItsByte) {
-  const std::string bad = write("bad.yaml", "name: caf\xC3\xA9 \xFF\xFE\nfamily: inputs\nsteps: []\n");
+  const std::string bad =
+      write("bad.yaml", "name: caf\xC3\xA9 \xFF\xFE\nfamily: inputs\nsteps: []\n");
   expect_refused(bad, marked_bench(),
-                 bad + ":1:12: invalid UTF-8 (byte 0xFF): a YAML file is UTF-8 text without "
-                       "control characters");
+                 bad +
+                     ":1:12: invalid UTF-8 (byte 0xFF): a YAML file is UTF-8 text without "
+                     "control characters");
 }
 
 TEST_F(InputsTest, AControlCharacterInAScenarioIsRefused) {
@@ -77,8 +79,9 @@ TEST_F(InputsTest, ASecondYamlDocumentIsRefused) {
   const std::string text = read_file(marked_bench());
   const std::string bench = write("two-bench.yaml", text + "---\nname: b\n");
   const auto line = 1 + std::count(text.begin(), text.end(), '\n');
-  expect_refused(write("ok.yaml", kScenario), bench,
-                 bench + ":" + std::to_string(line) + ":1: a second YAML document: a file holds one");
+  expect_refused(
+      write("ok.yaml", kScenario), bench,
+      bench + ":" + std::to_string(line) + ":1: a second YAML document: a file holds one");
 }
 
 TEST_F(InputsTest, AFifoOrADeviceIsRefusedWithoutWaiting) {

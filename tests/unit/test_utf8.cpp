@@ -24,19 +24,22 @@ TEST(Utf8, WellFormedTextHasNoInvalidByte) {
 }
 
 TEST(Utf8, GivesTheOffsetOfTheFirstBadByte) {
-  EXPECT_EQ(utf8_invalid_at("ab\xFF"), 2u);                 // never in UTF-8
-  EXPECT_EQ(utf8_invalid_at("a\x80z"), 1u);                 // stray continuation byte
-  EXPECT_EQ(utf8_invalid_at("abc\xE2\x82"), 3u);            // cut short at the end
-  EXPECT_EQ(utf8_invalid_at("\xC3\xA9\xE2\x28\xA1"), 2u);   // continuation missing
-  EXPECT_EQ(utf8_invalid_at("x\xC0\xAF"), 1u);              // overlong '/'
-  EXPECT_EQ(utf8_invalid_at("\xE0\x80\xAF"), 0u);           // overlong, 3 bytes
-  EXPECT_EQ(utf8_invalid_at("ok\xED\xA0\x80"), 2u);         // surrogate U+D800
-  EXPECT_EQ(utf8_invalid_at("\xF4\x90\x80\x80"), 0u);       // above U+10FFFF
+  EXPECT_EQ(utf8_invalid_at("ab\xFF"), 2u);                          // never in UTF-8
+  EXPECT_EQ(utf8_invalid_at("a\x80z"), 1u);                          // stray continuation byte
+  EXPECT_EQ(utf8_invalid_at("abc\xE2\x82"), 3u);                     // cut short at the end
+  EXPECT_EQ(utf8_invalid_at("\xC3\xA9\xE2\x28\xA1"), 2u);            // continuation missing
+  EXPECT_EQ(utf8_invalid_at("x\xC0\xAF"), 1u);                       // overlong '/'
+  EXPECT_EQ(utf8_invalid_at("\xE0\x80\xAF"), 0u);                    // overlong, 3 bytes
+  EXPECT_EQ(utf8_invalid_at("ok\xED\xA0\x80"), 2u);                  // surrogate U+D800
+  EXPECT_EQ(utf8_invalid_at("\xF4\x90\x80\x80"), 0u);                // above U+10FFFF
   EXPECT_EQ(utf8_invalid_at(std::string("a\0b", 3)), std::nullopt);  // NUL is UTF-8
 }
 
 TEST(Utf8, ReplacesEachBadByte) {
-  EXPECT_EQ(utf8_replace_invalid("a\xFF" "b\xC3\xA9"), "a\xEF\xBF\xBD" "b\xC3\xA9");
+  EXPECT_EQ(utf8_replace_invalid("a\xFF"
+                                 "b\xC3\xA9"),
+            "a\xEF\xBF\xBD"
+            "b\xC3\xA9");
   EXPECT_EQ(utf8_replace_invalid("\xE2\x82"), "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
