@@ -110,8 +110,10 @@ struct Bench {
 // Loads and checks a bench file; throws rig::ConfigError listing every issue.
 Bench load_bench(const std::string& path);
 
-// True for 127.0.0.0/8, ::1 and localhost: an address that servers may bind without a token
-// (a bench's `bind`, `rig proxy`'s --listen and --control).
+// True for 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and the name "localhost": an address
+// that servers may bind without a token (a bench's `bind`, `rig proxy`'s --listen and
+// --control). Decided on the parsed address only: no other name is resolved, so
+// "127.evil.example" is not loopback.
 bool is_loopback(const std::string& address);
 
 }  // namespace rig::bench
