@@ -17,6 +17,7 @@
 
 #include "rig/engine/plan.h"
 #include "rig/engine/runner.h"
+#include "rig/process/token_source.h"
 #include "rig/report/history.h"
 #include "rig/report/journal.h"
 #include "rig/report/provenance.h"
@@ -116,6 +117,8 @@ std::string Controller::bring_up() {
       return "service " + svc.name + ": " + e.what();
     }
     spec.name = svc.name;
+    // The bench's token by environment, never on the command line (visible in ps).
+    if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
     if (!opt_.logs_dir.empty()) {
       spec.on_line =
           process::append_lines_to((fs::path(opt_.logs_dir) / (svc.name + ".log")).string());
