@@ -1,5 +1,7 @@
 #include "rig/bench/bench.h"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <filesystem>
 #include <set>
 
@@ -20,9 +22,18 @@ const Station* Bench::station(const std::string& wanted) const {
 }
 
 
+std::regex ready_regex(const std::string& ready) { return std::regex("^" + ready + "( |$)"); }
+
 bool is_loopback(const std::string& address) {
-  return address == "127.0.0.1" || address == "localhost" || address == "::1" ||
-         address.rfind("127.", 0) == 0;
+  if (address == "localhost") return true;
+  boost::system::error_code ec;
+  const boost::asio::ip::address parsed = boost::asio::ip::make_address(address, ec);
+  if (ec) return false;
+  if (parsed.is_v6() && parsed.to_v6().is_v4_mapped()) {
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, parsed.to_v6())
+        .is_loopback();
+  }
+  return parsed.is_loopback();
 }
 
 namespace {
@@ -30,7 +41,15 @@ namespace {
 void read_launch(YamlReader& reader, const YAML::Node& node, const std::string& what, Launch& out) {
   MapReader m(reader, node, what);
   m.required("argv", out.argv);
-  m.optional("ready", out.ready);
+  if (m.optional("ready", out.ready)) {
+    // Compiled now, so that a bad one is an error of the file, not an abort of the run.
+    try {
+      (void)ready_regex(out.ready);
+    } catch (const std::regex_error& e) {
+      reader.error(m.get("ready"), "ready of " + what + " is not a regular expression: " +
+                                       describe_value(m.get("ready")) + " (" + e.what() + ")");
+    }
+  }
   m.optional("ready_timeout", out.ready_timeout);
   m.finish();
   if (m.has("argv") && out.argv.empty())

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct Launch {
   std::string ready = "READY";
   std::chrono::milliseconds ready_timeout{10000};
 };
+
+// What a ready line must match: `ready` at the start of the line, then a space or its end.
+// Throws std::regex_error for a `ready` that is not a regular expression (the bench loader
+// reports it at its file:line:col, so a loaded bench never throws here).
+std::regex ready_regex(const std::string& ready);
 
 struct Service {
   std::string name;
@@ -104,8 +110,10 @@ struct Bench {
 // Loads and checks a bench file; throws rig::ConfigError listing every issue.
 Bench load_bench(const std::string& path);
 
-// True for 127.0.0.0/8, ::1 and localhost: an address that servers may bind without a token
-// (a bench's `bind`, `rig proxy`'s --listen and --control).
+// True for 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and the name "localhost": an address
+// that servers may bind without a token (a bench's `bind`, `rig proxy`'s --listen and
+// --control). Decided on the parsed address only: no other name is resolved, so
+// "127.evil.example" is not loopback.
 bool is_loopback(const std::string& address);
 
 }  // namespace rig::bench

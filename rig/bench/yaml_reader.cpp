@@ -5,10 +5,16 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml-cpp/eventhandler.h>
+
 #include "rig/protocol/amount.h"
+#include "rig/protocol/utf8.h"
 
 namespace rig {
 
@@ -43,22 +49,115 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
+std::optional<std::string> read_config_text(const std::string& path, std::string& problem) {
+  // O_NONBLOCK: opening a FIFO without a writer must not wait; only a regular file is read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    problem = std::string("cannot read file: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    problem = std::string("cannot read file: ") + std::strerror(errno);
+    return std::nullopt;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    const char* kind = S_ISDIR(st.st_mode)    ? "a folder"
+                       : S_ISFIFO(st.st_mode) ? "a FIFO"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                                              : "not a file";
+    problem = std::string("cannot read file: not a regular file (") + kind + ")";
+    return std::nullopt;
+  }
+  const auto too_big = [&](std::uintmax_t size) {
+    problem = "cannot read file: " + std::to_string(size) + " bytes, more than the " +
+              std::to_string(kMaxConfigFileBytes) + " a configuration file may have";
+  };
+  if (static_cast<std::uintmax_t>(st.st_size) > kMaxConfigFileBytes) {
+    too_big(static_cast<std::uintmax_t>(st.st_size));
+    return std::nullopt;
+  }
+  // Read at most one byte past the limit: a file that grows while it is read is caught too.
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      problem = std::string("cannot read file: ") + std::strerror(errno);
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigFileBytes) {
+      too_big(text.size());
+      return std::nullopt;
+    }
+  }
+  return text;
+}
+
+namespace {
+
+// Notes where each document starts; builds nothing.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+}  // namespace
+
 YamlReader::YamlReader(std::string file) : file_(std::move(file)) {}
 
 std::optional<YAML::Node> YamlReader::load() {
-  std::ifstream in(file_);
-  if (!in) {
-    issues_.push_back({file_, 0, 0, std::string("cannot read file: ") + std::strerror(errno)});
+  std::string problem;
+  std::optional<std::string> text = read_config_text(file_, problem);
+  if (!text) {
+    issues_.push_back({file_, 0, 0, problem});
     return std::nullopt;
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return load_string(text.str());
+  return load_string(*text);
 }
 
 std::optional<YAML::Node> YamlReader::load_string(const std::string& text) {
+  if (auto fault = protocol::printable_text_fault(text)) {
+    const protocol::TextPosition at = protocol::text_position(text, fault->offset);
+    error_at(at.line, at.column,
+             fault->what + ": a YAML file is UTF-8 text without control characters");
+    return std::nullopt;
+  }
   try {
-    return YAML::Load(text);
+    YAML::Node root = YAML::Load(text);
+    // yaml-cpp reads the first document only: a second one would be ignored without a word.
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentMarks marks;
+    while (marks.starts.size() < 2 && parser.HandleNextDocument(marks)) {
+    }
+    if (marks.starts.size() > 1) {
+      error_at(marks.starts[1].line + 1, marks.starts[1].column + 1,
+               "a second YAML document: a file holds one");
+      return std::nullopt;
+    }
+    return root;
   } catch (const YAML::ParserException& e) {
     error_at(e.mark.line + 1, e.mark.column + 1, e.msg);
   } catch (const YAML::Exception& e) {

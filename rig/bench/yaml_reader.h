@@ -18,6 +18,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -38,14 +39,24 @@ std::string join_names(const std::vector<std::string>& names);
 // How messages show a value: "'text'", "a mapping", "a list" or "nothing".
 std::string describe_value(const YAML::Node& n);
 
+// The most a configuration file (bench, scenario, profile, card file) may hold.
+inline constexpr std::size_t kMaxConfigFileBytes = std::size_t{1} << 20;  // 1 MiB
+
+// The text of configuration file `path`: only a regular file (a FIFO, a device or a folder is
+// refused without waiting on it) of at most kMaxConfigFileBytes. On failure, nullopt and
+// `problem` says why ("cannot read file: not a regular file (a FIFO)").
+std::optional<std::string> read_config_text(const std::string& path, std::string& problem);
+
 class YamlReader {
  public:
   explicit YamlReader(std::string file);
 
   const std::string& file() const { return file_; }
 
-  // Parses the file (or `text` when given, for tests and strings); a syntax error or an
-  // unreadable file is recorded and nullopt returned.
+  // Parses the file (read_config_text) or `text`; a syntax error or an unreadable file is
+  // recorded and nullopt returned. The text must be printable UTF-8 (tab, line feed and carriage
+  // return the only control characters) and hold one YAML document: the first bad byte or the
+  // start of a second document is recorded at its line and column.
   std::optional<YAML::Node> load();
   std::optional<YAML::Node> load_string(const std::string& text);
 

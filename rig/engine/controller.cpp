@@ -17,6 +17,7 @@
 
 #include "rig/engine/plan.h"
 #include "rig/engine/runner.h"
+#include "rig/process/token_source.h"
 #include "rig/report/history.h"
 #include "rig/report/journal.h"
 #include "rig/report/provenance.h"
@@ -116,6 +117,8 @@ std::string Controller::bring_up() {
       return "service " + svc.name + ": " + e.what();
     }
     spec.name = svc.name;
+    // The bench's token by environment, never on the command line (visible in ps).
+    if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
     if (!opt_.logs_dir.empty()) {
       spec.on_line =
           process::append_lines_to((fs::path(opt_.logs_dir) / (svc.name + ".log")).string());
@@ -124,7 +127,7 @@ std::string Controller::bring_up() {
     process::Status s = child->start();
     if (!s) return "service " + svc.name + ": " + s.message;
     if (!svc.launch.ready.empty()) {
-      std::regex ready("^" + svc.launch.ready + "( |$)");
+      const std::regex ready = bench::ready_regex(svc.launch.ready);
       process::LineResult r = child->wait_for_line(ready, process::after(svc.launch.ready_timeout));
       if (!r.status) return "service " + svc.name + ": " + r.status.message;
       vars_.add_ready_line(svc.name, r.line.text);

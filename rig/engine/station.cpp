@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "rig/fault/driver.h"
+#include "rig/process/token_source.h"
 #include "rig/protocol/redact.h"
 
 namespace rig::engine {
@@ -128,6 +129,8 @@ std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
   }
   const std::string program = std::filesystem::path(spec.argv[0]).filename().string();
   spec.name = program + "[" + wiring_.name + "]";
+  // The bench's token by environment, never on the command line (visible in ps).
+  if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
   if (!output_dir_.empty()) {
     spec.on_line = process::append_lines_to(
         (std::filesystem::path(output_dir_) / (program + "-" + wiring_.name + ".log")).string());
@@ -137,7 +140,7 @@ std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
   if (!s) return s.message;
   if (launch.ready.empty()) return "";
   auto wait = std::min(timeout, launch.ready_timeout);
-  std::regex ready("^" + launch.ready + "( |$)");
+  const std::regex ready = bench::ready_regex(launch.ready);
   process::LineResult r = simulator_->wait_for_line(ready, process::after(wait));
   if (!r.status) return r.status.message;
   vars_.add_ready_line("terminal", r.line.text);

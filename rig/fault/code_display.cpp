@@ -13,6 +13,7 @@
 #include "rig/fault/qr_image.h"
 #include "rig/link/http_server.h"
 #include "rig/link/json_clients.h"
+#include "rig/protocol/token.h"
 
 namespace rig::fault {
 
@@ -65,14 +66,6 @@ std::string query_value(const std::string& target, const std::string& key) {
     q = end;
   }
   return "";
-}
-
-// Compares in constant time for texts of one length (a token).
-bool same_text(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 link::HttpResponse text_response(http::status status, const std::string& type, std::string body) {
@@ -294,7 +287,7 @@ class CodeDisplayFixture : public DeclaredFixture {
       return respond(text_response(http::status::method_not_allowed, "text/plain",
                                    "the code display only shows: GET / \n"));
     }
-    if (!token_.empty() && !same_text(query_value(target, "token"), token_)) {
+    if (!token_.empty() && !protocol::same_token(query_value(target, "token"), token_)) {
       return respond(text_response(http::status::unauthorized, "text/plain",
                                    "open " + url_ + "?token=TOKEN (the bench's token)\n"));
     }

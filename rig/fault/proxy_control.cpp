@@ -10,6 +10,7 @@
 
 #include "rig/bench/config_error.h"
 #include "rig/fault/network_fixture.h"
+#include "rig/protocol/token.h"
 #include "rig/scenario/catalogue.h"
 #include "rig/scenario/loader.h"
 
@@ -269,21 +270,11 @@ class ProxyControlServer::Impl {
     if (request.is_discarded()) return error("not JSON");
     if (!token_.empty()) {
       const json given = request.is_object() ? request.value("token", json()) : json();
-      if (!given.is_string() || !same_token(given.get<std::string>())) {
+      if (!given.is_string() || !protocol::same_token(given.get<std::string>(), token_)) {
         return error("token: missing or wrong");
       }
     }
     return handle_control_request(proxy_, line, request);
-  }
-
-  // Constant time in the token's length: no early exit on the first differing byte.
-  bool same_token(const std::string& given) const {
-    unsigned diff = given.size() == token_.size() ? 0u : 1u;
-    for (std::size_t i = 0; i < token_.size(); ++i) {
-      diff |= static_cast<unsigned char>(token_[i]) ^
-              static_cast<unsigned char>(i < given.size() ? given[i] : 0);
-    }
-    return diff == 0;
   }
 
   NetworkProxy& proxy_;

@@ -17,6 +17,7 @@ class VtermFixture : public DeclaredFixture {
   VtermFixture(const bench::FaultWiring& wiring, const FixtureContext& context)
       : DeclaredFixture(vterm_driver(), wiring, {context.interactive}),
         client_("vterm control", context.expand(wiring.settings.value("control", ""))),
+        token_(context.token),
         record_(context.record) {}
 
   std::string describe() const override { return client_.name(); }
@@ -89,7 +90,9 @@ class VtermFixture : public DeclaredFixture {
   }
 
   Outcome call(const json& request, Deadline deadline) {
-    rig::link::JsonReply reply = client_.call(request, deadline);
+    json sent = request;
+    if (!token_.empty()) sent["token"] = token_;  // vterm started with the bench's token wants it
+    rig::link::JsonReply reply = client_.call(sent, deadline);
     if (!reply.status) return Outcome::failure(reply.status.message);
     // PIN digits and passwords are never recorded (docs/reliability.md).
     json shown = request;
@@ -103,6 +106,7 @@ class VtermFixture : public DeclaredFixture {
   }
 
   rig::link::JsonLineClient client_;
+  std::string token_;
   FixtureRecorder record_;
   std::mutex mu_;
   std::set<std::string> applied_;

@@ -1,8 +1,11 @@
 #include "rig/link/json_clients.h"
 
+#include <cstdio>
+#include <optional>
 #include <stdexcept>
 
 #include "rig/protocol/http_framing.h"
+#include "rig/protocol/utf8.h"
 
 namespace rig::link {
 
@@ -32,6 +35,26 @@ Status prefixed(const std::string& who, Status s) {
   s.message = who + ": " + s.message;
   return s;
 }
+
+Status failed(const std::string& who, const std::string& what) {
+  return {IoStatus::error, who + ": " + what};
+}
+
+// The start of a peer's text for a message, valid UTF-8 however it was cut.
+std::string excerpt(const std::string& text) {
+  return protocol::utf8_replace_invalid(std::string_view(text).substr(0, 200));
+}
+
+// "… is not UTF-8 (byte 0xFF at offset 22)" for `text` that is not; nullopt for text that is.
+std::optional<std::string> not_utf8(const std::string& text) {
+  const std::optional<std::size_t> at = protocol::utf8_invalid_at(text);
+  if (!at) return std::nullopt;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[*at]));
+  return std::string("is not UTF-8 (byte ") + byte + " at offset " + std::to_string(*at) + ")";
+}
+
+const std::string kTooLong = "longer than " + std::to_string(kMaxReplyBytes) + " bytes";
 
 // Creates `link` on first use.
 void make_link(std::unique_ptr<TcpLink>& link, const std::string& endpoint, Deadline deadline) {
@@ -112,13 +135,19 @@ JsonReply JsonLineClient::call(const nlohmann::json& request, Deadline deadline)
     }
     for (;;) {
       auto nl = pending_.find('\n');
+      if ((nl == std::string::npos ? pending_.size() : nl) > kMaxReplyBytes) {
+        link_->close();
+        pending_.clear();
+        return {failed(name(), "reply line " + kTooLong), {}, 0};
+      }
       if (nl != std::string::npos) {
         std::string text = pending_.substr(0, nl);
         pending_.erase(0, nl + 1);
+        if (auto bad = not_utf8(text)) return {failed(name(), "reply " + *bad), {}, 0};
         try {
           reply.body = nlohmann::json::parse(text);
         } catch (const nlohmann::json::parse_error&) {
-          return {{IoStatus::error, name() + ": reply is not JSON: " + text.substr(0, 200)}, {}, 0};
+          return {failed(name(), "reply is not JSON: " + excerpt(text)), {}, 0};
         }
         reply.status = Status::success();
         return reply;
@@ -156,6 +185,10 @@ HttpReply read_to_close(const std::string& who, TcpLink& link, std::string bytes
       break;
     }
     bytes += c.bytes;
+    if (bytes.size() > protocol::http::kMaxHeadSize + kMaxReplyBytes) {
+      link.close();
+      return {failed(who, "HTTP answer " + kTooLong), 0, ""};
+    }
   }
   std::size_t end = bytes.find("\r\n\r\n");
   protocol::http::HeadResult head = protocol::http::parse_head(
@@ -199,7 +232,16 @@ HttpReply HttpClient::request(const std::string& method, const std::string& targ
         }
         const std::string* conn = piece->head.header("Connection");
         if (conn && *conn == "close") link_->close();
+        if (piece->body().size() > kMaxReplyBytes) {
+          link_->close();
+          return {failed(name(), "HTTP answer " + kTooLong), 0, ""};
+        }
         return {Status::success(), piece->head.status, std::string(piece->body())};
+      }
+      // The framing takes bodies up to its own limit: this client stops at its smaller one.
+      if (splitter.buffered() > protocol::http::kMaxHeadSize + kMaxReplyBytes) {
+        link_->close();
+        return {failed(name(), "HTTP answer " + kTooLong), 0, ""};
       }
       Chunk c = link_->read(deadline);
       if (!c.status) {
@@ -226,16 +268,16 @@ JsonReply HttpJsonClient::request(const std::string& method, const std::string& 
   if (!r.status) return {r.status, {}, 0};
   JsonReply reply;
   reply.http_status = r.http_status;
+  const std::string what = "HTTP " + std::to_string(r.http_status) + " body ";
   if (r.body.empty()) {
     reply.body = nlohmann::json::object();
+  } else if (auto bad = not_utf8(r.body)) {
+    return {failed(name(), what + *bad), {}, r.http_status};
   } else {
     try {
       reply.body = nlohmann::json::parse(r.body);
     } catch (const nlohmann::json::parse_error&) {
-      return {{IoStatus::error, name() + ": HTTP " + std::to_string(r.http_status) +
-                                    " body is not JSON: " + r.body.substr(0, 200)},
-              {},
-              r.http_status};
+      return {failed(name(), what + "is not JSON: " + excerpt(r.body)), {}, r.http_status};
     }
   }
   reply.status = Status::success();

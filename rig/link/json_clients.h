@@ -8,11 +8,16 @@
 //  - HttpJsonClient: HttpClient with JSON bodies (vhost's admin endpoint, wallet gateways).
 // A dropped connection is reopened once per call. Errors name the endpoint:
 //   "vterm control 127.0.0.1:4000: tcp:127.0.0.1:4000: open failed: Connection refused"
+// A peer's reply is never trusted (docs/reliability.md, "Inputs"): a reply line or an HTTP body
+// above kMaxReplyBytes, or one that is not UTF-8, is an error status naming the peer, e.g.
+//   "vterm control 127.0.0.1:4000: reply is not UTF-8 (byte 0xFF at offset 22)"
+//   "vhost admin 127.0.0.1:4001: HTTP answer longer than 1048576 bytes"
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,6 +26,9 @@
 #include "rig/link/tcp.h"
 
 namespace rig::link {
+
+// The most a reply line (JsonLineClient) or an HTTP answer's body (HttpClient) may hold.
+inline constexpr std::size_t kMaxReplyBytes = std::size_t{1} << 20;  // 1 MiB
 
 struct JsonReply {
   Status status;        // transport outcome
@@ -36,7 +44,8 @@ class JsonLineClient {
   // `label` prefixes errors ("vterm control").
   JsonLineClient(std::string label, const std::string& endpoint);
   // Sends `request` as one line and returns the next line, decoded. A reply that is not JSON
-  // is an error status naming it.
+  // or not UTF-8 is an error status naming it; a line longer than kMaxReplyBytes is one too
+  // (the connection is closed).
   JsonReply call(const nlohmann::json& request, Deadline deadline);
   // Ends a call in progress in another thread (it returns `aborted`); without one, nothing
   // happens: the next call works.
@@ -64,7 +73,8 @@ class HttpClient {
   HttpClient(std::string label, const std::string& endpoint);
   // Sends `method` `target` with `headers` (whole lines without CRLF: "Authorization: …") and
   // `body` (Content-Length always sent), and returns the answer, whatever its status. A
-  // kept-alive connection the server closed is reopened once.
+  // kept-alive connection the server closed is reopened once. An answer whose body is longer
+  // than kMaxReplyBytes is an error (the connection is closed).
   HttpReply request(const std::string& method, const std::string& target,
                     const std::vector<std::string>& headers, const std::string& body,
                     Deadline deadline);
@@ -84,7 +94,8 @@ class HttpJsonClient {
  public:
   HttpJsonClient(std::string label, const std::string& endpoint, std::string token = "");
   // method "GET" or "POST"; `body` is sent as JSON for POST. A 2xx/4xx/5xx answer with a JSON
-  // body is ok at transport level (check http_status); a body that is not JSON is an error.
+  // body is ok at transport level (check http_status); a body that is not UTF-8 or not JSON is
+  // an error.
   JsonReply request(const std::string& method, const std::string& target,
                     const nlohmann::json& body, Deadline deadline);
   void abort() { http_.abort(); }

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "rig/protocol/utf8.h"
+
 namespace rig::report {
 
 using nlohmann::json;
@@ -120,39 +122,7 @@ std::string failure_text(const ScenarioResult& s) {
   return out;
 }
 
-std::string valid_utf8(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    }
-    if (ok && len > 1) {
-      // Overlong forms, surrogates and code points above U+10FFFF are not UTF-8 either.
-      unsigned cp = c & (0xFF >> (len + 1));
-      for (std::size_t k = 1; k < len; ++k)
-        cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-      ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
-           !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF;
-    }
-    if (ok) {
-      out.append(s, i, len);
-      i += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    }
-  }
-  return out;
-}
+std::string valid_utf8(const std::string& s) { return protocol::utf8_replace_invalid(s); }
 
 std::string dump_safe(const json& j, int indent) {
   return j.dump(indent, ' ', false, json::error_handler_t::replace);

@@ -214,6 +214,19 @@ TEST(BenchLoad, DeclaredTerminalSettingsAreChecked) {
   EXPECT_EQ(t.settings.at("reply_timeout"), "5s");
 }
 
+// Loopback is decided on the parsed address: no name but "localhost" is looked up or trusted.
+TEST(BenchLoad, LoopbackIsTheParsedAddressOnly) {
+  for (const char* yes : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "localhost",
+                          "::ffff:127.0.0.1"}) {
+    EXPECT_TRUE(rig::bench::is_loopback(yes)) << yes;
+  }
+  for (const char* no : {"127.evil.example", "127.0.0.1.nip.io", "127.", "127.0.0.256",
+                         "0.0.0.0", "::", "10.0.0.1", "::ffff:10.0.0.1", "localhost.evil.example",
+                         "LOCALHOST.", "", " 127.0.0.1"}) {
+    EXPECT_FALSE(rig::bench::is_loopback(no)) << no;
+  }
+}
+
 TEST(Variables, ExpandsAndNamesUnknownOnes) {
   rig::bench::Variables vars;
   vars.set("run_dir", "/tmp/r");

@@ -1,6 +1,9 @@
 // Strict YAML reading (rig/bench/yaml_reader.h) and card profiles: exact user-facing texts.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -117,6 +120,34 @@ TEST(YamlReader, NotAMapping) {
   EXPECT_EQ(issues[0], "t.yaml:1:1: expected a mapping for thing, got a list");
 }
 
+// Bytes that are not UTF-8 and control characters are errors at the first bad byte.
+TEST(YamlReader, TextThatIsNotPrintableUtf8IsAnErrorAtItsByte) {
+  const std::string rule = ": a YAML file is UTF-8 text without control characters";
+  const std::pair<const char*, std::string> cases[] = {
+      {"count: 1\nname: caf\xC3\xA9 \xFF\n", "t.yaml:2:12: invalid UTF-8 (byte 0xFF)" + rule},
+      {"name: a\x1B[31m\n", "t.yaml:1:8: control character U+001B" + rule},
+  };
+  for (const auto& [text, expected] : cases) {
+    Thing t;
+    EXPECT_EQ(read_thing(text, t), std::vector<std::string>{expected});
+  }
+  Thing t;
+  EXPECT_TRUE(read_thing("name: a\r\ncount:\t2\r\n", t).empty());
+}
+
+TEST(YamlReader, ASecondDocumentIsAnError) {
+  Thing t;
+  auto issues = read_thing("name: a\n---\nname: b\n", t);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0], "t.yaml:2:1: a second YAML document: a file holds one");
+  issues = read_thing("name: a\n--- \n", t);  // even an empty one
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0], "t.yaml:2:1: a second YAML document: a file holds one");
+  // One document, marked as such, is fine.
+  EXPECT_TRUE(read_thing("---\nname: a\n...\n", t).empty());
+  EXPECT_EQ(t.name, "a");
+}
+
 class CardFiles : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -187,6 +218,54 @@ TEST_F(CardFiles, MissingFolderIsAClearError) {
   } catch (const rig::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("cannot read card folder"), std::string::npos);
   }
+}
+
+// Files on disk (CardFiles gives the scratch folder).
+class YamlFiles : public CardFiles {
+ protected:
+  // The issues load() records for `path`.
+  static std::vector<std::string> load_issues(const std::string& path) {
+    rig::YamlReader reader(path);
+    auto root = reader.load();
+    std::vector<std::string> out;
+    for (const auto& i : reader.issues()) out.push_back(i.to_string());
+    if (root) {
+      EXPECT_TRUE(out.empty());
+    }
+    return out;
+  }
+};
+
+TEST_F(YamlFiles, OnlyRegularFilesAreRead) {
+  // A FIFO without a writer would block a plain read forever; /dev/zero never ends.
+  const std::string fifo = (dir_ / "fifo.yaml").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(load_issues(fifo),
+            std::vector<std::string>{fifo + ": cannot read file: not a regular file (a FIFO)"});
+  EXPECT_EQ(load_issues("/dev/zero"),
+            std::vector<std::string>{
+                "/dev/zero: cannot read file: not a regular file (a character device)"});
+  EXPECT_EQ(load_issues(dir_.string()),
+            std::vector<std::string>{dir_.string() +
+                                     ": cannot read file: not a regular file (a folder)"});
+  EXPECT_EQ(load_issues((dir_ / "none.yaml").string()),
+            std::vector<std::string>{(dir_ / "none.yaml").string() +
+                                     ": cannot read file: No such file or directory"});
+}
+
+TEST_F(YamlFiles, AFileAboveOneMebibyteIsRefused) {
+  const std::string big = (dir_ / "big.yaml").string();
+  {
+    std::ofstream out(big);
+    out << "name: x\n# " << std::string(rig::kMaxConfigFileBytes - 10, 'y') << "\n";
+  }
+  EXPECT_EQ(load_issues(big),
+            std::vector<std::string>{big + ": cannot read file: " +
+                                     std::to_string(rig::kMaxConfigFileBytes + 1) +
+                                     " bytes, more than the 1048576 a configuration file may "
+                                     "have"});
+  std::filesystem::resize_file(big, rig::kMaxConfigFileBytes);
+  EXPECT_TRUE(load_issues(big).empty());
 }
 
 }  // namespace
