@@ -141,11 +141,14 @@ const std::vector<Flow>& flows() {
       {"card-sale", "a chip card sale with its PIN, online to the acquirer",
        "  - sale: {amount: \"12.00\", method: card, card: visa-chip}\n",
        "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
-       "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n"},
+       "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n",
+       "${profile.host_timeout} + 40s"},
       {"qr-sale", "a QR sale: the customer's payment code, paid through the wallet",
        "  - sale: {amount: \"12.00\", method: qr, code: \"134567890123456789\"}\n",
        "  - sale: {amount: \"1.00\", method: qr, code: \"134567890123456789\"}\n"
-       "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n"},
+       "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n",
+       "(${profile.wallet_queries} + ${profile.reverse_attempts} + 1) * "
+       "(${profile.wallet_query_interval} + ${profile.host_timeout}) + 30s"},
   };
   return list;
 }
@@ -247,7 +250,7 @@ std::string scenario_text(const Flow& flow, const Boundary& b, const FaultCase& 
   switch (f.recovery) {
     case Recovery::answer:
       // The flow's answer, however the fault ended it; then the fault goes.
-      s += "  - expect: {result: {}, within: \"${profile.host_timeout} + 40s\"}\n";
+      s += "  - expect: {result: {}, within: \"" + flow.settle_within + "\"}\n";
       s += "  - clear: " + f.fault + "\n";
       break;
     case Recovery::power:
@@ -262,7 +265,7 @@ std::string scenario_text(const Flow& flow, const Boundary& b, const FaultCase& 
       // back, the flow ends as it would have.
       s += "  - wait: 40s\n";
       s += "  - clear: " + f.fault + "\n";
-      s += "  - expect: {result: {}, within: \"${profile.host_timeout} + 40s\"}\n";
+      s += "  - expect: {result: {}, within: \"" + flow.settle_within + "\"}\n";
       break;
   }
   // The cash register asks how the flow ended (rule 20), then the terminal must be usable.

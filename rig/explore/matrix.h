@@ -44,6 +44,9 @@ struct Flow {
   std::string doc;        // one line
   std::string steps;      // YAML step lines of the transaction (each "  - …\n")
   std::string follow_up;  // YAML step lines of the clean transaction after recovery, expect included
+  // How long the transaction may take to end under a fault (a profile expression): every
+  // wait of the terminal's in a row (host timeout; wallet queries, reverses).
+  std::string settle_within;
 };
 const std::vector<Flow>& flows();
 const Flow* find_flow(const std::string& name);
