@@ -258,7 +258,7 @@ std::string scenario_text(const Flow& flow, const Boundary& b, const FaultCase& 
       // comes back and the terminal boots.
       s += "  - wait: 40s\n";
       s += "  - clear: " + f.fault + "\n";
-      s += "  - expect: {event: BOOT, within: 15s}\n";
+      s += "  - expect: {event: BOOT, within: 60s}\n";
       break;
     case Recovery::link:
       // The terminal goes on without the rig (its frames wait for the link); once the link is

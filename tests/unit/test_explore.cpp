@@ -226,7 +226,7 @@ TEST(ExploreScenarios, ThePowerCutAtAnApprovalIsWrittenOutAsARunnableScenario) {
             "  - sale: {amount: \"12.00\", method: card, card: visa-chip}\n"
             "  - wait: 40s\n"
             "  - clear: power.cut\n"
-            "  - expect: {event: BOOT, within: 15s}\n"
+            "  - expect: {event: BOOT, within: 60s}\n"
             "  - last\n"
             "  - expect: {result: {}, within: 10s}\n"
             "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
