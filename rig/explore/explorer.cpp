@@ -44,6 +44,9 @@ int Outcome::exit_code() const {
   if (interrupted) return 130;
   if (violations() > 0) return 1;
   if (!error.empty() || !written.empty()) return 3;
+  for (const Run& r : runs) {
+    if (r.verdict == "error") return 3;
+  }
   return 0;
 }
 

@@ -69,8 +69,8 @@ struct Outcome {
   std::string error;                 // the bench could not come up, or the clean run did not run
   std::vector<std::string> written;  // problems writing the outputs
   int violations() const;
-  // 0: no violation; 1: a violation; 3: the bench or the clean run could not be run, or an
-  // output could not be written; 130: interrupted.
+  // 0: no violation; 1: a violation; 3: the bench or the clean run could not be run, a run
+  // ended in an infrastructure error, or an output could not be written; 130: interrupted.
   int exit_code() const;
 };
 

@@ -137,14 +137,16 @@ std::vector<Boundary> boundaries_of(const json& timeline, double from_ms, double
 }
 
 const std::vector<Flow>& flows() {
+  // 12.29, not a round amount: its minor units are not exact in binary floating point, so a
+  // terminal that computes them that way shows it on the ledger.
   static const std::vector<Flow> list = {
       {"card-sale", "a chip card sale with its PIN, online to the acquirer",
-       "  - sale: {amount: \"12.00\", method: card, card: visa-chip}\n",
+       "  - sale: {amount: \"12.29\", method: card, card: visa-chip}\n",
        "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
        "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n",
        "${profile.host_timeout} + 40s"},
       {"qr-sale", "a QR sale: the customer's payment code, paid through the wallet",
-       "  - sale: {amount: \"12.00\", method: qr, code: \"134567890123456789\"}\n",
+       "  - sale: {amount: \"12.29\", method: qr, code: \"134567890123456789\"}\n",
        "  - sale: {amount: \"1.00\", method: qr, code: \"134567890123456789\"}\n"
        "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n",
        "(${profile.wallet_queries} + ${profile.reverse_attempts} + 1) * "
@@ -178,7 +180,7 @@ std::vector<FaultCase> faults_for(const Boundary& b) {
     const bool reversal = mti == "0400" || mti == "0401";
     if (request) {
       out.push_back(at_once("host.no_response", on + "apply: false\n"));
-      if (financial) out.push_back(at_once("host.decline", on + "rc: \"05\"\n"));
+      if (financial) out.push_back(at_once("host.decline", on + "rc: \"51\"\n"));
       if (reversal) out.push_back(at_once("host.refuse_reversal", "count: 1\n"));
     } else if (financial || reversal) {
       // Its answer lost after the request took effect, or late beyond the terminal's wait.

@@ -250,6 +250,36 @@ TEST_F(FirmwareTest, LockedTerminalRefusesSales) {
   EXPECT_EQ(wait_for(result("O1")).get("rc"), "LK");
 }
 
+// Rules 14 and 15, found by rig explore (power.cut at /micropay to_host): a QR sale cut after its
+// micropay left may have been paid. The power-up does not report it FAILED (the customer's
+// money would be gone unnoticed) but UNKNOWN and flagged for manual handling.
+TEST_F(FirmwareTest, AQrSaleCutAfterItsMicropayIsUnknownAndFlaggedAtPowerUp) {
+  FlashState flash;
+  TxnRecord running;
+  running.id = "Q7";
+  running.amount = "5.00";
+  running.currency = "156";
+  running.method = "qr";
+  running.online = true;
+  running.order = "VTERM001-1-0007";
+  flash.extra["log"] = nlohmann::json::array({to_json(running)});
+  flash.last_transaction = to_json(running);
+  store_.save(flash);
+
+  boot();
+  Message flagged = wait_for([](const Message& m) { return m.get("name") == "MANUAL_HANDLING"; });
+  EXPECT_EQ(flagged.get("id"), "Q7");
+  EXPECT_EQ(flagged.get("order"), "VTERM001-1-0007");
+  ecr("LAST", "L1");
+  Message last = wait_for([](const Message& m) { return m.get("ref") == "L1"; });
+  EXPECT_EQ(last.get("id"), "Q7");
+  EXPECT_EQ(last.get("status"), "UNKNOWN");
+  EXPECT_EQ(last.get("rc"), "PW");
+  ecr("STATUS", "S1");
+  EXPECT_EQ(wait_for([](const Message& m) { return m.name == "STATUS"; }).get("manual_handling"),
+            "1");
+}
+
 // An acquirer that approves the first 0200 it gets, on one connection.
 class ApprovingHost {
  public:
