@@ -137,16 +137,16 @@ std::vector<Boundary> boundaries_of(const json& timeline, double from_ms, double
 }
 
 const std::vector<Flow>& flows() {
-  // 12.29, not a round amount: its minor units are not exact in binary floating point, so a
-  // terminal that computes them that way shows it on the ledger.
+  // 16.31, not a round amount: times 100 in binary floating point it is 1630.99…, so a
+  // terminal that computes minor units that way shows it on the ledger.
   static const std::vector<Flow> list = {
       {"card-sale", "a chip card sale with its PIN, online to the acquirer",
-       "  - sale: {amount: \"12.29\", method: card, card: visa-chip}\n",
+       "  - sale: {amount: \"16.31\", method: card, card: visa-chip}\n",
        "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
        "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n",
        "${profile.host_timeout} + 40s"},
       {"qr-sale", "a QR sale: the customer's payment code, paid through the wallet",
-       "  - sale: {amount: \"12.29\", method: qr, code: \"134567890123456789\"}\n",
+       "  - sale: {amount: \"16.31\", method: qr, code: \"134567890123456789\"}\n",
        "  - sale: {amount: \"1.00\", method: qr, code: \"134567890123456789\"}\n"
        "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n",
        "(${profile.wallet_queries} + ${profile.reverse_attempts} + 1) * "

@@ -223,7 +223,7 @@ TEST(ExploreScenarios, ThePowerCutAtAnApprovalIsWrittenOutAsARunnableScenario) {
             "steps:\n"
             "  - fault: power.cut\n"
             "    when: {host_message: {mti: \"0210\", direction: to_terminal, occurrence: 1}}\n"
-            "  - sale: {amount: \"12.29\", method: card, card: visa-chip}\n"
+            "  - sale: {amount: \"16.31\", method: card, card: visa-chip}\n"
             "  - wait: 40s\n"
             "  - clear: power.cut\n"
             "  - expect: {event: BOOT, within: 60s}\n"
