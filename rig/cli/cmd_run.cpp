@@ -24,6 +24,7 @@
 #include "rig/cli/commands.h"
 #include "rig/cli/logging.h"
 #include "rig/cli/run_reports.h"
+#include "rig/cli/signals.h"
 #include "rig/engine/controller.h"
 #include "rig/engine/plan.h"
 #include "rig/engine/station.h"
@@ -38,50 +39,6 @@ namespace rig::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-// SIGINT/SIGTERM are blocked in every thread (set up in main) and taken here by sigwait, so
-// that the controller reverts faults and writes its report instead of dying mid-scenario.
-class SignalWatcher {
- public:
-  explicit SignalWatcher(std::function<void(int)> on_signal) : on_signal_(std::move(on_signal)) {
-    thread_ = std::thread([this] {
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGINT);
-      sigaddset(&set, SIGTERM);
-      sigaddset(&set, SIGUSR1);  // our own wake-up at exit
-      int count = 0;
-      for (;;) {
-        int sig = 0;
-        if (sigwait(&set, &sig) != 0) continue;
-        if (sig == SIGUSR1 && done_) return;
-        if (sig == SIGUSR1) continue;
-        got_ = sig;
-        if (++count >= 2) {
-          // A second Ctrl-C: the operator wants out now.
-          std::fprintf(stderr, "\nrig: second interrupt, stopping at once\n");
-          process::stop_all_children(std::chrono::milliseconds(500));
-          std::_Exit(kInterrupted);
-        }
-        std::fprintf(stderr, "\nrig: interrupted; putting the bench back and writing the report "
-                             "(Ctrl-C again to stop at once)\n");
-        on_signal_(sig);
-      }
-    });
-  }
-  ~SignalWatcher() {
-    done_ = true;
-    ::pthread_kill(thread_.native_handle(), SIGUSR1);
-    thread_.join();
-  }
-  int signal() const { return got_; }
-
- private:
-  std::function<void(int)> on_signal_;
-  std::atomic<bool> done_{false};
-  std::atomic<int> got_{0};
-  std::thread thread_;
-};
 
 // One line per station: its name and its terminal's profile (rig/bench/profile.h).
 void print_stations(const bench::Bench& b) {
@@ -200,6 +157,28 @@ std::vector<std::string> unservable(const bench::Bench& bench,
 
 }  // namespace
 
+int read_vars(const std::vector<std::string>& args, const bench::Bench& bench,
+              std::map<std::string, std::string>& overrides) {
+  for (const auto& v : args) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "rig: bad --var '" << v << "': expected NAME=VALUE\n";
+      return kUsage;
+    }
+    const std::string name = v.substr(0, eq);
+    if (!bench.variables.count(name)) {
+      std::string names;
+      for (const auto& kv : bench.variables) names += (names.empty() ? "" : ", ") + kv.first;
+      std::cerr << "rig: --var " << name << ": bench '" << bench.name
+                << "' has no such variable (its variables: " << (names.empty() ? "none" : names)
+                << ")\n";
+      return kUsage;
+    }
+    overrides[name] = v.substr(eq + 1);
+  }
+  return kPassed;
+}
+
 void add_run_commands(CLI::App& app, int& exit_code) {
   // ---- rig run
   auto* run = app.add_subcommand("run", "Run scenarios on a bench");
@@ -255,25 +234,9 @@ void add_run_commands(CLI::App& app, int& exit_code) {
       exit_code = kUsage;
       return;
     }
-    for (const auto& v : var_args) {
-      auto eq = v.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        std::cerr << "rig: bad --var '" << v << "': expected NAME=VALUE\n";
-        exit_code = kUsage;
-        return;
-      }
-      const std::string name = v.substr(0, eq);
-      if (!loaded.bench->variables.count(name)) {
-        std::string names;
-        for (const auto& kv : loaded.bench->variables)
-          names += (names.empty() ? "" : ", ") + kv.first;
-        std::cerr << "rig: --var " << name << ": bench '" << loaded.bench->name
-                  << "' has no such variable (its variables: " << (names.empty() ? "none" : names)
-                  << ")\n";
-        exit_code = kUsage;
-        return;
-      }
-      copt.overrides[name] = v.substr(eq + 1);
+    if (int rc = read_vars(var_args, *loaded.bench, copt.overrides); rc != kPassed) {
+      exit_code = rc;
+      return;
     }
     if (!wait_lock.empty()) {
       auto d = parse_duration(wait_lock);

@@ -3,6 +3,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rig::bench {
+struct Bench;
+}
+
 namespace rig::cli {
 
 // Exit codes (DESIGN.md): 0 all passed, 1 a scenario failed, 2 usage or configuration error,
@@ -14,6 +22,14 @@ enum ExitCode { kPassed = 0, kFailed = 1, kUsage = 2, kInfrastructure = 3, kInte
 // positional arguments instead of reading it as a second tag.
 CLI::Option* add_repeatable(CLI::App* cmd, const std::string& name, std::vector<std::string>& into,
                             const std::string& help);
+
+// `--var NAME=VALUE` arguments of `rig run` and `rig explore` into `overrides`, each checked
+// against the bench's variables; prints the problem and returns kUsage, or kPassed.
+int read_vars(const std::vector<std::string>& args, const bench::Bench& bench,
+              std::map<std::string, std::string>& overrides);
+
+// `rig explore`: a fault at every message boundary of a flow, judged by the evidence checks.
+void add_explore_command(CLI::App& app, int& exit_code);
 
 // `rig ports`: lists serial ports (name, description, USB VID:PID, serial number).
 void add_ports_command(CLI::App& app, int& exit_code);

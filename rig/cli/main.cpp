@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   int exit_code = rig::cli::kPassed;
   rig::cli::add_ports_command(app, exit_code);
   rig::cli::add_run_commands(app, exit_code);
+  rig::cli::add_explore_command(app, exit_code);
   rig::cli::add_report_commands(app, exit_code);
   rig::cli::add_proxy_command(app, exit_code);
   rig::cli::add_locks_command(app, exit_code);

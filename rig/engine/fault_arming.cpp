@@ -12,6 +12,26 @@ using nlohmann::json;
 using scenario::Trigger;
 using std::chrono::milliseconds;
 
+bool trigger_matches(const Trigger& when, const Entry& e) {
+  switch (when.kind) {
+    case Trigger::Kind::event:
+      return e.kind == EntryKind::event && e.fields.value("name", "") == when.value;
+    case Trigger::Kind::prompt:
+      return e.kind == EntryKind::prompt && e.fields.value("kind", "") == when.value;
+    case Trigger::Kind::host_message:
+    case Trigger::Kind::wallet_message: {
+      const bool iso = when.kind == Trigger::Kind::host_message;
+      if (e.kind != (iso ? EntryKind::host_message : EntryKind::wallet_message)) return false;
+      if (e.fields.value(iso ? "mti" : "path", "") != when.value) return false;
+      return when.direction == "both" || e.fields.value("direction", "") == when.direction;
+    }
+    case Trigger::Kind::now:
+    case Trigger::Kind::after:
+      return false;
+  }
+  return false;
+}
+
 FaultArming::FaultArming(Station& station, Timeline& timeline, Fixtures& fixtures,
                          std::function<milliseconds(milliseconds)> scaled)
     : st_(station),
@@ -50,11 +70,14 @@ void FaultArming::arm(const scenario::Step& step) {
     }
     return;
   }
-  if (message_trigger) {
+  if (message_trigger && family_of(name) == "network") {
+    // A network fault cuts or holds the trigger message itself: only the proxy can time it.
     throw InfrastructureError("station " + st_.name() + ": " + f.describe() +
                               " cannot wait for a message trigger (wire the network to the proxy)");
   }
-  // Event, prompt and delay triggers are watched here, on the timeline.
+  // Event, prompt and delay triggers are watched here, on the timeline; so are message triggers
+  // of faults whose fixture does not see the messages (power.cut, printer.paper_out, host.*):
+  // they fire on the proxy's record of the message, just after it passed.
   const std::size_t from = tl_.size();
   fault::FixtureDriver* fp = &f;
   const milliseconds delay = scaled_(when.delay);
@@ -62,17 +85,13 @@ void FaultArming::arm(const scenario::Step& step) {
     if (when.kind == Trigger::Kind::after) {
       watchers_.sleep_for(delay);
     } else {
-      const EntryKind kind =
-          when.kind == Trigger::Kind::event ? EntryKind::event : EntryKind::prompt;
-      const char* key = when.kind == Trigger::Kind::event ? "name" : "kind";
       const int wanted = std::max(1, when.occurrence);
       tl_.wait_until(
           [&](const std::vector<Entry>& es) {
             int n = 0;
             for (std::size_t i = from; i < es.size(); ++i) {
-              // An earlier scenario's reversal events do not fire this one's faults.
-              if (es[i].kind == kind && es[i].fields.value(key, "") == when.value &&
-                  !of_earlier_scenario(es[i]) && ++n >= wanted) {
+              // An earlier scenario's reversal events and messages do not fire this one's faults.
+              if (trigger_matches(when, es[i]) && !of_earlier_scenario(es[i]) && ++n >= wanted) {
                 return true;
               }
             }

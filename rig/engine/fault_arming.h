@@ -1,7 +1,8 @@
 // The session's faults: arms a fault step's fault at once or at its trigger, clears it after
 // its `for:`, and clears faults on `clear`. Message triggers are left to the fixture that sees
-// the messages (the network proxy); event, prompt and delay triggers are watched here, on the
-// timeline.
+// the messages (the network proxy) when it applies the fault; event, prompt and delay triggers
+// are watched here, on the timeline, and so are the message triggers of other fixtures' faults
+// (a power cut as the 0210 passes), on the proxy's record of the message.
 #pragma once
 
 #include <chrono>
@@ -16,6 +17,10 @@ namespace rig::engine {
 
 class Station;
 class Fixtures;
+
+// Whether timeline entry `e` is what an event, prompt or message trigger waits for (its name,
+// kind, MTI or path, and for messages its direction); the occurrence is counted by the caller.
+bool trigger_matches(const scenario::Trigger& when, const Entry& e);
 
 class FaultArming {
  public:

@@ -112,12 +112,25 @@ class FaultStep : public scenario::StepKind {
   // The fault, armed on the fixture of its family (ecr faults are the terminal driver's).
   std::vector<scenario::FixtureNeed> fixture_needs(const scenario::Step& step) const override {
     const FaultInfo* f = scenario::find_fault(step.args.value("fault", ""));
-    if (!f || f->family == "ecr") return {};
-    json params = step.args;
-    params.erase("fault");
-    scenario::FixtureNeed n = scenario::need_of(step, f->name, params);
-    n.trigger = step.when.kind;
-    return {n};
+    if (!f) return {};
+    const scenario::Trigger::Kind trigger = step.when.kind;
+    const bool message_trigger = trigger == scenario::Trigger::Kind::host_message ||
+                                 trigger == scenario::Trigger::Kind::wallet_message;
+    std::vector<scenario::FixtureNeed> out;
+    if (f->family != "ecr") {
+      json params = step.args;
+      params.erase("fault");
+      scenario::FixtureNeed n = scenario::need_of(step, f->name, params);
+      // A fault of another family than network fires on the proxy's record of the message
+      // (FaultArming): its own fixture applies it as any other.
+      n.trigger = f->family == "network" ? trigger : scenario::Trigger::Kind::now;
+      out.push_back(n);
+    }
+    // ... and the proxy must see the messages.
+    if (message_trigger && f->family != "network") {
+      out.push_back(scenario::need_of(step, "network.observe", json::object(), "fault (its trigger)"));
+    }
+    return out;
   }
 
   std::vector<terminal::Need> needs(const scenario::Step& step) const override {

@@ -2,8 +2,10 @@
 // firmware's messages through the link layer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "fixtures/sim/vterm/ecr_port.h"
 #include "rig/protocol/zvt_transport.h"
@@ -229,6 +231,39 @@ TEST_F(OutboxTest, DisabledOutboxDropsEverything) {
   auto in = peer.receive(rig::link::after(5s));
   ASSERT_TRUE(in.status.ok());
   EXPECT_EQ(in.message.get("name"), "ON");
+}
+
+// Found by rig explore (power.cut at prompt PRESENT_CARD): the PROMPT on the line when the power
+// went was given up after its attempts once the power was back, and took the new power-up's
+// BOOT with it (queue dropped, LINK_ERROR said instead).
+TEST_F(OutboxTest, AFrameCutOffByThePowerDoesNotTakeTheNextPowerUpsMessagesWithIt) {
+  outbox_->send(event("CUT"));
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (outbox_->queued() > 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);  // until CUT is on the line, waiting for its ACK
+  }
+  outbox_->set_enabled(false);
+  outbox_->set_enabled(true);
+  outbox_->send(event("BOOT"));
+  // CUT runs out of attempts with nobody on the line.
+  while (outbox_->failures() == 0 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(outbox_->failures(), 1u);
+  rig::terminal::EcrLink peer(std::make_unique<rig::link::PtyLink>(pty_.slave_path()));
+  ASSERT_TRUE(peer.open().ok());
+  // The pty kept CUT's attempts (this test's pty has no power switch off); then BOOT comes.
+  std::vector<std::string> names;
+  while (names.empty() || names.back() != "BOOT") {
+    auto in = peer.receive(rig::link::after(2s));
+    if (!in.status.ok()) break;
+    names.push_back(in.message.get("name").value_or(""));
+  }
+  ASSERT_FALSE(names.empty());
+  EXPECT_EQ(names.back(), "BOOT");
+  EXPECT_EQ(std::count(names.begin(), names.end(), "LINK_ERROR"), 0);
+  std::lock_guard<std::mutex> lock(mu_);
+  EXPECT_TRUE(errors_.empty());
 }
 
 }  // namespace

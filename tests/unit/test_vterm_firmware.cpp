@@ -6,9 +6,11 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "fixtures/sim/vterm/firmware.h"
 #include "rig/link/tcp.h"
+#include "rig/protocol/iso8583.h"
 
 namespace vterm {
 namespace {
@@ -246,6 +248,108 @@ TEST_F(FirmwareTest, LockedTerminalRefusesSales) {
   EXPECT_EQ(r.get("text"), "LOCKED - CONTACT SUPERVISOR");
   ecr("LOGIN", "O1");
   EXPECT_EQ(wait_for(result("O1")).get("rc"), "LK");
+}
+
+// Rules 14 and 15, found by rig explore (power.cut at /micropay to_host): a QR sale cut after its
+// micropay left may have been paid. The power-up does not report it FAILED (the customer's
+// money would be gone unnoticed) but UNKNOWN and flagged for manual handling.
+TEST_F(FirmwareTest, AQrSaleCutAfterItsMicropayIsUnknownAndFlaggedAtPowerUp) {
+  FlashState flash;
+  TxnRecord running;
+  running.id = "Q7";
+  running.amount = "5.00";
+  running.currency = "156";
+  running.method = "qr";
+  running.online = true;
+  running.order = "VTERM001-1-0007";
+  flash.extra["log"] = nlohmann::json::array({to_json(running)});
+  flash.last_transaction = to_json(running);
+  store_.save(flash);
+
+  boot();
+  Message flagged = wait_for([](const Message& m) { return m.get("name") == "MANUAL_HANDLING"; });
+  EXPECT_EQ(flagged.get("id"), "Q7");
+  EXPECT_EQ(flagged.get("order"), "VTERM001-1-0007");
+  ecr("LAST", "L1");
+  Message last = wait_for([](const Message& m) { return m.get("ref") == "L1"; });
+  EXPECT_EQ(last.get("id"), "Q7");
+  EXPECT_EQ(last.get("status"), "UNKNOWN");
+  EXPECT_EQ(last.get("rc"), "PW");
+  ecr("STATUS", "S1");
+  EXPECT_EQ(wait_for([](const Message& m) { return m.name == "STATUS"; }).get("manual_handling"),
+            "1");
+}
+
+// An acquirer that approves the first 0200 it gets, on one connection.
+class ApprovingHost {
+ public:
+  ApprovingHost() {
+    EXPECT_TRUE(listener_.listen().ok());
+    thread_ = std::thread([this] {
+      auto acc = listener_.accept(rig::link::after(20s));
+      if (!acc.status.ok()) return;
+      std::string got;
+      auto framed = [&] {
+        if (got.size() < 2) return false;
+        const std::size_t body = (static_cast<std::size_t>(static_cast<unsigned char>(got[0])) << 8) |
+                                 static_cast<unsigned char>(got[1]);
+        return got.size() >= 2 + body;
+      };
+      while (!framed()) {
+        auto chunk = acc.link->read(rig::link::after(20s));
+        if (!chunk.status.ok()) return;
+        got += chunk.bytes;
+      }
+      namespace iso = rig::protocol::iso8583;
+      iso::DecodeResult req = iso::decode(std::string_view(got).substr(2));
+      if (!req.ok) return;
+      iso::Message resp;
+      resp.mti = "0210";
+      for (int f : {3, 4, 7, 11, 12, 13, 41, 42, 49}) {
+        if (req.message.has(f)) resp.set(f, req.message.get(f));
+      }
+      resp.set(37, "000000000001").set(38, "123456").set(39, "00");
+      acc.link->write(iso::frame(iso::encode(resp)), rig::link::after(5s));
+      acc.link->read(rig::link::after(5s));  // until the terminal hangs up
+    });
+  }
+  ~ApprovingHost() {
+    listener_.abort();
+    thread_.join();
+  }
+  std::uint16_t port() const { return listener_.port(); }
+
+ private:
+  rig::link::TcpListener listener_;
+  std::thread thread_;
+};
+
+// Rule 6, found by rig explore (power.cut at prompt REMOVE_CARD): the approval is in, the sale
+// not yet committed (the card still in, the receipt to print). Its reversal stays armed in
+// flash until the commit, so that a power cut there leaves the sale running with its reversal
+// (the power-up reports "POWER LOST - REVERSAL STORED" and sends it); the commit removes it.
+TEST_F(FirmwareTest, AnApprovalKeepsItsReversalArmedUntilTheSaleIsCommitted) {
+  ApprovingHost host;
+  cfg_.host = {"127.0.0.1", host.port()};
+  nlohmann::json at_remove_card;
+  on_sent_ = [&](const Message& m) {
+    if (m.get("kind") == "REMOVE_CARD") at_remove_card = store_.load().state.pending_reversals;
+  };
+  boot();
+  p_.card_reader.present(visa_chip(), CardEntry::insert);
+  const std::size_t from = mark();
+  ecr("SALE", "T1", kSale);
+  wait_for([](const Message& m) { return m.get("kind") == "PIN"; }, from);
+  press({"1", "2", "3", "4", "ENTER"});
+  Message r = wait_for(result("T1"), from);
+  EXPECT_EQ(r.get("status"), "APPROVED");
+  // What a power cut at REMOVE_CARD would have left in flash: the sale's reversal, armed.
+  ASSERT_EQ(at_remove_card.size(), 1u) << at_remove_card.dump();
+  EXPECT_EQ(at_remove_card[0].value("id", ""), "T1");
+  EXPECT_EQ(at_remove_card[0].value("state", ""), "armed");
+  // Committed: nothing left to reverse.
+  EXPECT_TRUE(store_.load().state.pending_reversals.empty());
+  EXPECT_EQ(fw_->state()["pending_reversals"], 0);
 }
 
 }  // namespace

@@ -1,0 +1,402 @@
+#include "rig/explore/explorer.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+
+#include "rig/bench/card_profile.h"
+#include "rig/bench/config_error.h"
+#include "rig/engine/controller.h"
+#include "rig/report/files.h"
+#include "rig/report/render.h"
+#include "rig/scenario/loader.h"
+#include "rig/scenario/select.h"
+
+namespace rig::explore {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+std::string seconds_text(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2fs", ms / 1000.0);
+  return buf;
+}
+
+const char* kFindings = "findings";
+
+}  // namespace
+
+int Outcome::violations() const {
+  int n = clean.verdict == "violated" ? 1 : 0;
+  for (const Run& r : runs) n += r.verdict == "violated" ? 1 : 0;
+  return n;
+}
+
+int Outcome::exit_code() const {
+  if (interrupted) return 130;
+  if (violations() > 0) return 1;
+  if (!error.empty() || !written.empty()) return 3;
+  for (const Run& r : runs) {
+    if (r.verdict == "error") return 3;
+  }
+  return 0;
+}
+
+Run verdict_of(const report::ScenarioResult& r) {
+  Run run;
+  run.id = r.id.substr(r.id.find('/') + 1);
+  run.station = r.station;
+  run.duration_ms = r.duration_ms;
+  switch (r.status) {
+    case report::Status::pass:
+    case report::Status::flaky:
+      run.verdict = "held";
+      return run;
+    case report::Status::error:
+      run.verdict = "error";
+      run.evidence = r.message;
+      return run;
+    case report::Status::skipped:
+      run.verdict = "skipped";
+      run.evidence = r.message;
+      return run;
+    case report::Status::fail:
+      break;
+  }
+  run.verdict = "violated";
+  // The evidence checks first: they say what went wrong with the money; the recovery's checks
+  // (the flow's answer, LAST, the follow-up approved) say the terminal did not come back.
+  std::vector<const report::CheckResult*> failed;
+  for (const auto& c : r.checks) {
+    if (!c.passed && c.what.rfind("evidence ", 0) == 0) failed.push_back(&c);
+  }
+  for (const auto& c : r.checks) {
+    if (!c.passed && c.what.rfind("evidence ", 0) != 0) failed.push_back(&c);
+  }
+  for (const auto* c : failed) {
+    run.failed_checks.push_back(c->what);
+    // Evidence checks say their name after the scenario's position: said once here.
+    std::string said = c->actual.empty() ? c->expected : c->actual;
+    if (std::size_t at = said.find(c->what + ": "); at != std::string::npos) {
+      said = said.substr(at + c->what.size() + 2);
+    }
+    std::string line = c->what + ": " + said;
+    run.evidence += (run.evidence.empty() ? "" : "\n") + line;
+  }
+  if (run.evidence.empty()) run.evidence = r.message;
+  return run;
+}
+
+json to_json(const Outcome& o) {
+  auto run_json = [](const Run& r) {
+    json j = {{"id", r.id},          {"boundary", r.boundary}, {"fault", r.fault},
+              {"verdict", r.verdict}, {"evidence", r.evidence}, {"station", r.station},
+              {"duration_ms", r.duration_ms}};
+    j["failed_checks"] = r.failed_checks;
+    if (!r.finding.empty()) j["finding"] = r.finding;
+    return j;
+  };
+  json boundaries = json::array();
+  for (const Boundary& b : o.boundaries) {
+    json faults = json::array();
+    for (const FaultCase& f : faults_for(b)) faults.push_back(f.fault);
+    boundaries.push_back({{"id", b.id()}, {"what", b.describe()}, {"when", b.trigger()},
+                          {"faults", faults}});
+  }
+  // The matrix: boundary -> fault -> verdict, for the runs made.
+  json matrix = json::object();
+  for (const Run& r : o.runs) matrix[r.boundary][r.fault] = r.verdict;
+  json runs = json::array();
+  for (const Run& r : o.runs) runs.push_back(run_json(r));
+  int held = 0, violated = 0, errors = 0, skipped = 0;
+  for (const Run& r : o.runs) {
+    held += r.verdict == "held";
+    violated += r.verdict == "violated";
+    errors += r.verdict == "error";
+    skipped += r.verdict == "skipped";
+  }
+  return {{"flow", o.flow},
+          {"bench", o.bench},
+          {"seed", o.seed},
+          {"error", o.error},
+          {"interrupted", o.interrupted},
+          {"duration_ms", o.duration_ms},
+          {"clean", run_json(o.clean)},
+          {"boundaries", boundaries},
+          {"summary",
+           {{"boundaries", o.boundaries.size()},
+            {"planned", o.planned},
+            {"runs", o.runs.size()},
+            {"left", o.left},
+            {"held", held},
+            {"violated", violated},
+            {"errors", errors},
+            {"skipped", skipped}}},
+          {"matrix", matrix},
+          {"runs", runs}};
+}
+
+Explorer::Explorer(bench::Bench bench, Options options)
+    : bench_(std::move(bench)), opt_(std::move(options)), flow_(find_flow(opt_.flow)) {
+  if (!flow_) {
+    std::string names;
+    for (const Flow& f : flows()) names += (names.empty() ? "" : ", ") + f.name;
+    throw std::invalid_argument("unknown flow '" + opt_.flow + "' (known: " + names + ")");
+  }
+}
+
+void Explorer::interrupt() {
+  interrupted_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (controller_) controller_->interrupt();
+}
+
+std::vector<report::ScenarioResult> Explorer::run_batch(engine::Controller& c,
+                                                        const std::vector<std::string>& texts,
+                                                        const std::vector<std::string>& names,
+                                                        std::vector<std::string>* load_errors) {
+  scenario::LoadOptions load;
+  try {
+    for (const auto& [name, card] : bench::load_cards(bench_.cards_dir)) load.known_cards.insert(name);
+  } catch (const std::exception&) {
+    // The controller reports the card folder when it comes up.
+  }
+  std::vector<scenario::Scenario> scenarios;
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    try {
+      scenarios.push_back(scenario::load_scenario_text(texts[i], names[i], load));
+      load_errors->push_back("");
+    } catch (const std::exception& e) {
+      load_errors->push_back(e.what());
+    }
+  }
+  if (scenarios.empty()) return {};
+  report::RunResult result = c.run(scenarios);
+  return result.scenarios;
+}
+
+Outcome Explorer::run() {
+  const auto start = std::chrono::steady_clock::now();
+  auto say = [&](const std::string& line) {
+    if (opt_.progress) opt_.progress(line);
+  };
+  Outcome out;
+  out.flow = flow_->name;
+  out.bench = bench_.name;
+  out.seed = opt_.seed;
+  out.clean.id = "clean";
+  out.clean.boundary = "none";
+  out.clean.fault = "none";
+  out.clean.yaml = clean_text(*flow_);
+  std::vector<report::ScenarioResult> results;
+
+  std::error_code ec;
+  if (!opt_.out_dir.empty()) fs::create_directories(opt_.out_dir, ec);
+
+  engine::ControllerOptions copt;
+  copt.keep_timelines = true;  // the clean run's timeline gives the boundaries
+  copt.seed = opt_.seed;
+  copt.overrides = opt_.overrides;
+  copt.rig_dir = opt_.rig_dir;
+  if (!opt_.out_dir.empty()) copt.logs_dir = (fs::path(opt_.out_dir) / "logs").string();
+  copt.on_note = [&](const std::string& s) { say("  " + s); };
+  // Each run's verdict as it finishes (the controller calls this under its scheduler's lock).
+  std::function<void(const report::ScenarioResult&)> finished;
+  copt.on_result = [&finished](const report::ScenarioResult& r, int, int) {
+    if (finished) finished(r);
+  };
+  engine::Controller controller(bench_, copt);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    controller_ = &controller;
+  }
+  struct Forget {
+    Explorer* self;
+    ~Forget() {
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->controller_ = nullptr;
+    }
+  } forget{this};
+
+  out.error = controller.up();
+  if (!out.error.empty()) {
+    out.clean.verdict = "error";
+    out.clean.evidence = out.error;
+    out.duration_ms = ms_since(start);
+    write_outputs(out, results);
+    return out;
+  }
+
+  // The clean run: its timeline gives the boundaries, and it is judged like every run.
+  std::vector<std::string> load_errors;
+  std::vector<report::ScenarioResult> clean =
+      run_batch(controller, {out.clean.yaml}, {"clean.yaml"}, &load_errors);
+  if (clean.empty()) {
+    out.error = "the clean run of " + flow_->name + " did not load: " + load_errors.front();
+  } else {
+    const report::ScenarioResult& r = clean.front();
+    Run v = verdict_of(r);
+    v.boundary = "none";
+    v.fault = "none";
+    v.yaml = out.clean.yaml;
+    out.clean = v;
+    say("[clean] " + v.verdict + " " + flow_->name + " " + r.station + " " +
+        seconds_text(r.duration_ms) + (v.evidence.empty() ? "" : "\n        " + v.evidence));
+    if (!r.steps.empty()) {
+      out.boundaries = boundaries_of(r.timeline, r.steps.front().start_ms, r.steps.back().end_ms);
+    }
+    if (v.verdict == "error" || v.verdict == "skipped") {
+      out.error = "the clean run of " + flow_->name + " did not run: " + v.evidence;
+    }
+    results.push_back(r);
+  }
+  if (!out.error.empty() || interrupted_) {
+    out.interrupted = interrupted_;
+    out.duration_ms = ms_since(start);
+    write_outputs(out, results);
+    return out;
+  }
+  std::string listed;
+  for (const Boundary& b : out.boundaries) listed += (listed.empty() ? "" : ", ") + b.describe();
+  say("rig explore: " + flow_->name + ": " + std::to_string(out.boundaries.size()) +
+      " boundaries: " + listed);
+
+  // Every boundary x fault, in an order drawn from the seed.
+  struct Case {
+    const Boundary* b;
+    FaultCase f;
+  };
+  std::vector<Case> cases;
+  for (const Boundary& b : out.boundaries) {
+    for (FaultCase& f : faults_for(b)) cases.push_back({&b, std::move(f)});
+  }
+  out.planned = static_cast<int>(cases.size());
+  std::vector<std::size_t> order = scenario::RunOrder(opt_.seed, true).next_round(cases.size());
+  std::size_t budget = order.size();
+  if (opt_.budget_runs > 0) budget = std::min<std::size_t>(budget, opt_.budget_runs);
+  say("rig explore: " + std::to_string(cases.size()) + " runs planned" +
+      (budget < cases.size() ? ", " + std::to_string(budget) + " within the budget" : ""));
+
+  // All at once on the bench's stations; with a time budget, in batches of one run per
+  // station, so that the budget stops between batches.
+  const std::size_t batch = opt_.budget_time.count() > 0
+                                ? std::max<std::size_t>(1, controller.stations().size())
+                                : std::max<std::size_t>(1, budget);
+  std::map<std::string, std::size_t> running;  // scenario id -> index into cases
+  std::vector<std::string> texts_of(cases.size());
+  int done = 0;
+  auto record = [&](const Case& c, Run v, const std::string& text) {
+    v.boundary = c.b->id();
+    v.fault = c.f.fault;
+    v.yaml = text;
+    ++done;
+    char head[64];
+    std::snprintf(head, sizeof head, "[%*d/%zu] ", budget >= 100 ? 3 : 2, done, budget);
+    say(head + v.verdict + " " + v.id + " " + v.station + " " + seconds_text(v.duration_ms) +
+        (v.evidence.empty() ? "" : "\n        " + v.evidence));
+    out.runs.push_back(std::move(v));
+  };
+  finished = [&](const report::ScenarioResult& r) {
+    auto it = running.find(r.id);
+    if (it == running.end()) return;
+    results.push_back(r);
+    record(cases[it->second], verdict_of(r), texts_of[it->second]);
+  };
+  std::size_t next = 0;
+  while (next < budget && !interrupted_) {
+    if (opt_.budget_time.count() > 0 && ms_since(start) >= opt_.budget_time.count()) break;
+    std::vector<std::string> texts, names;
+    std::vector<std::size_t> batch_cases;
+    running.clear();
+    for (std::size_t k = next; k < std::min(budget, next + batch); ++k) {
+      const std::size_t i = order[k];
+      const Case& c = cases[i];
+      batch_cases.push_back(i);
+      texts_of[i] = scenario_text(*flow_, *c.b, c.f);
+      texts.push_back(texts_of[i]);
+      names.push_back(case_id(*c.b, c.f) + ".yaml");
+      running["explore/" + case_id(*c.b, c.f)] = i;
+    }
+    next += batch_cases.size();
+    load_errors.clear();
+    run_batch(controller, texts, names, &load_errors);
+    for (std::size_t k = 0; k < batch_cases.size(); ++k) {
+      if (load_errors[k].empty()) continue;
+      // A scenario the explorer wrote that does not load is the explorer's mistake: an error.
+      const Case& c = cases[batch_cases[k]];
+      Run v;
+      v.id = case_id(*c.b, c.f);
+      v.verdict = "error";
+      v.evidence = "the explorer's scenario did not load: " + load_errors[k];
+      record(c, v, texts[k]);
+    }
+  }
+  finished = nullptr;
+  out.left = out.planned - static_cast<int>(out.runs.size());
+  out.interrupted = interrupted_;
+  controller.down();
+  out.duration_ms = ms_since(start);
+  write_outputs(out, results);
+  return out;
+}
+
+void Explorer::write_outputs(Outcome& out, const std::vector<report::ScenarioResult>& results) {
+  if (opt_.out_dir.empty()) return;
+  const fs::path dir = opt_.out_dir;
+  // Findings: every violation's scenario, ready to `rig run`, with what it violated on top.
+  std::string rerun_options =
+      " --bench " + (opt_.bench_file.empty() ? "BENCH" : opt_.bench_file);
+  for (const auto& [k, v] : opt_.overrides) rerun_options += " --var " + k + "=" + v;
+  auto write_finding = [&](Run& r) {
+    if (r.verdict != "violated") return;
+    std::error_code ec;
+    fs::create_directories(dir / kFindings, ec);
+    r.finding = (fs::path(kFindings) / (r.id + ".yaml")).string();
+    std::string text = "# Found by rig explore (" + out.flow + ", bench " + out.bench + ", seed " +
+                       std::to_string(out.seed) + "): the scenario below failed with\n" +
+                       prefix_lines(r.evidence, "#   ") + "# Reproduce: rig run " +
+                       (dir / r.finding).string() + rerun_options + "\n" + r.yaml;
+    try {
+      report::write_atomically((dir / r.finding).string(), text);
+    } catch (const std::exception& e) {
+      out.written.push_back(e.what());
+    }
+  };
+  write_finding(out.clean);
+  for (Run& r : out.runs) write_finding(r);
+  try {
+    report::write_atomically((dir / "explore.json").string(), to_json(out).dump(2) + "\n");
+  } catch (const std::exception& e) {
+    out.written.push_back(e.what());
+  }
+  // results.json, junit.xml and report.html of the runs, as `rig run` writes them: one testcase
+  // per run, the failure message its first failed check.
+  report::RunResult run;
+  run.run_id = "explore-" + out.flow;
+  run.rig_version = POSRIG_VERSION_STRING;
+  run.bench_name = bench_.name;
+  run.bench_file = bench_.file;
+  run.seed = std::to_string(out.seed);
+  run.overrides = opt_.overrides;
+  for (const auto& [k, v] : bench_.variables) {
+    run.variables[k] = opt_.overrides.count(k) ? opt_.overrides.at(k) : v;
+  }
+  run.bench_error = out.error;
+  run.interrupted = out.interrupted;
+  run.duration_ms = out.duration_ms;
+  run.scenarios = results;
+  run.judge();
+  report::Outputs outputs;
+  outputs.dir = dir.string();
+  for (auto& problem : report::render_reports(run, outputs)) out.written.push_back(problem);
+}
+
+}  // namespace rig::explore

@@ -1,0 +1,104 @@
+// `rig explore` on the virtual bench (docs/explore.md): on the correct vterm nothing is
+// violated; on a vterm whose defect the evidence checks cover (reversals kept in RAM, lost with
+// a power cut: rule 6) explore finds it, writes the finding, and the finding fails under
+// `rig run` with that defect and passes on the correct vterm. A budget keeps each run short.
+#include "integration/rig_run_test.h"
+
+namespace {
+
+using rig_run_test::json;
+using rig_run_test::kVirtualBench;
+using rig_run_test::read_file;
+
+class ExploreTest : public rig_run_test::RigRunTest {
+ protected:
+  json explore_json() { return json::parse(read_file(dir_ / "out" / "explore.json")); }
+};
+
+TEST_F(ExploreTest, TheCorrectTerminalHoldsAtEveryBoundaryExplored) {
+  std::string output;
+  const int rc = rig("explore --bench " + kVirtualBench +
+                         " --flow card-sale --seed 1 --budget 12 --out " + out(),
+                     &output);
+  ASSERT_EQ(rc, 0) << output;
+  const json e = explore_json();
+  EXPECT_EQ(e["flow"], "card-sale");
+  EXPECT_EQ(e["seed"], 1);
+  EXPECT_EQ(e["clean"]["verdict"], "held");
+  // The card sale's boundaries: its prompts and its 0200/0210, in order.
+  std::vector<std::string> boundaries;
+  for (const auto& b : e["boundaries"]) boundaries.push_back(b["id"]);
+  EXPECT_EQ(boundaries, (std::vector<std::string>{"prompt-PRESENT_CARD", "prompt-PIN",
+                                                  "0200-to_host", "0210-to_terminal",
+                                                  "prompt-REMOVE_CARD"}));
+  EXPECT_EQ(e["summary"]["runs"], 12);
+  EXPECT_EQ(e["summary"]["left"], e["summary"]["planned"].get<int>() - 12);
+  EXPECT_EQ(e["summary"]["violated"], 0) << e["runs"].dump(2);
+  EXPECT_EQ(e["summary"]["held"], 12) << e["runs"].dump(2);
+  // One progress line per run, and the budget said.
+  EXPECT_NE(output.find("[12/12] held "), std::string::npos) << output;
+  EXPECT_NE(output.find("(" + std::to_string(e["summary"]["left"].get<int>()) +
+                        " left by the budget)"),
+            std::string::npos)
+      << output;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "out" / "findings"));
+  // junit.xml: one testcase per run, the clean run included.
+  const std::string junit = read_file(dir_ / "out" / "junit.xml");
+  std::size_t cases = 0;
+  for (std::size_t at = junit.find("<testcase "); at != std::string::npos;
+       at = junit.find("<testcase ", at + 1)) {
+    ++cases;
+  }
+  EXPECT_EQ(cases, 13u);
+}
+
+TEST_F(ExploreTest, AReversalLostWithThePowerIsFoundAndItsFindingReproducesIt) {
+  std::string output;
+  const int rc = rig("explore --bench " + kVirtualBench +
+                         " --flow card-sale --seed 1 --budget 6 --var bugs=reversal-lost-on-power-cut"
+                         " --out " + out(),
+                     &output);
+  ASSERT_EQ(rc, 1) << output;
+  const json e = explore_json();
+  ASSERT_GE(e["summary"]["violated"].get<int>(), 1) << e["runs"].dump(2);
+  json found;
+  for (const auto& r : e["runs"]) {
+    if (r["verdict"] == "violated") {
+      found = r;
+      break;
+    }
+  }
+  EXPECT_EQ(found["fault"], "power.cut");
+  EXPECT_NE(found["evidence"].get<std::string>().find("evidence money_conserved"),
+            std::string::npos)
+      << found.dump(2);
+  const std::filesystem::path finding = dir_ / "out" / found["finding"].get<std::string>();
+  ASSERT_TRUE(std::filesystem::exists(finding)) << finding;
+  EXPECT_NE(read_file(finding).find("# Reproduce: rig run "), std::string::npos);
+
+  // The finding is an ordinary scenario: it fails on the defect and passes on the correct vterm.
+  std::string again;
+  EXPECT_EQ(rig("run " + finding.string() + " --bench " + kVirtualBench +
+                    " --var bugs=reversal-lost-on-power-cut --out " + (dir_ / "bug").string(),
+                &again),
+            1)
+      << again;
+  EXPECT_NE(again.find("money_conserved"), std::string::npos) << again;
+  EXPECT_EQ(rig("run " + finding.string() + " --bench " + kVirtualBench + " --out " +
+                    (dir_ / "correct").string(),
+                &again),
+            0)
+      << again;
+}
+
+TEST_F(ExploreTest, UsageMistakesAreRefused) {
+  std::string output;
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --budget lots --out " + out(), &output), 2);
+  EXPECT_NE(output.find("bad --budget 'lots'"), std::string::npos) << output;
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --flow refund-twice", &output), 2);
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --var nosuch=1", &output), 2);
+  EXPECT_NE(output.find("--var nosuch: bench 'virtual' has no such variable"), std::string::npos)
+      << output;
+}
+
+}  // namespace
