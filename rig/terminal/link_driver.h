@@ -64,7 +64,8 @@ class LinkDriver : public TerminalDriver {
  protected:
   LinkDriver(TerminalSink sink, Capabilities caps, std::unique_ptr<LinkT> link)
       : sink_(std::move(sink)), caps_(std::move(caps)), link_(std::move(link)) {
-    hooks_.disconnect = [this] { close(); };
+    // Qualified: a pulled cable is not the driver's orderly close (ZVT logs off in that one).
+    hooks_.disconnect = [this] { LinkDriver::close(); };
     hooks_.misbehave = [this](int broken, int unacked, int noise) {
       link_->misbehave(broken, unacked, noise);
     };

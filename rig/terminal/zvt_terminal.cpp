@@ -91,6 +91,12 @@ zvt::Registration ZvtEcr::registration() {
   return r;
 }
 
+std::optional<zvt::LogOff> ZvtEcr::log_off() {
+  if (!registered_) return std::nullopt;
+  registered_ = false;
+  return zvt::LogOff{};
+}
+
 ZvtEcr::Plan ZvtEcr::on_command(const Command& c) {
   Plan plan;
   switch (c.kind) {
@@ -417,8 +423,14 @@ WireRecord zvt_wire_record(const ZvtWireEvent& e) {
 
 namespace {
 
-// Longer than any request can wait for its answer (T3, after the send's own retries).
-constexpr std::chrono::seconds kAnswerWait{30};
+// How long a request can wait for the PT's 80 00 / 84 XX: its block's ACK attempts, then T3.
+std::chrono::milliseconds answer_wait(const ZvtLinkOptions& o) {
+  return o.ack_timeout * o.block_attempts + o.reply_timeout;
+}
+
+// A log-off at close is a courtesy: a PT that does not take it in this time is closed anyway
+// (short: a run's end and Ctrl-C wait for it).
+constexpr std::chrono::seconds kLogOffWait{1};
 
 bool over_tcp(const TerminalOptions& options) { return options.link_spec.rfind("tcp:", 0) == 0; }
 
@@ -454,7 +466,15 @@ class ZvtTerminal : public LinkDriver<ZvtLink> {
     link().set_observer([this](const ZvtWireEvent& e) { emit(zvt_wire_record(e), e.at); });
   }
   // Qualified: no virtual dispatch from a destructor.
+  // No log-off here: the sink may be gone already; the station closes the driver first.
   ~ZvtTerminal() override { shut(); }
+
+  // The ECR ends its session (06 02) before it closes the link; an `ecr.disconnect` fault
+  // closes it without one (link_driver.h), as a pulled cable would.
+  void close() override {
+    log_off();
+    LinkDriver::close();
+  }
 
   std::string driver_name() const override { return "zvt"; }
   std::string describe() const override { return "zvt " + link().name(); }
@@ -507,6 +527,16 @@ class ZvtTerminal : public LinkDriver<ZvtLink> {
     return rig::link::Status::success();
   }
 
+  void log_off() {
+    if (!link().is_open()) return;
+    std::optional<zvt::LogOff> off;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      off = ecr_.log_off();
+    }
+    if (off) request(*off, rig::link::after(kLogOffWait));
+  }
+
   // Sends one ZVT command and hands the PT's answer to ZvtEcr; a refusal is an answer, not a
   // link error.
   rig::link::Status request(const zvt::Message& m, rig::link::Deadline deadline) {
@@ -533,8 +563,9 @@ class ZvtTerminal : public LinkDriver<ZvtLink> {
       std::unique_lock<std::mutex> l(mu_);
       // A message that comes while a command of ours waits for its 80 00 / 84 XX belongs to that
       // command if the PT takes it, else to the one before: wait for the answer (the link layer
-      // delivers it on its own thread; T3 bounds it).
-      cv_.wait_until(l, rig::link::after(kAnswerWait), [&] { return !ecr_.awaiting_answer(); });
+      // delivers it on its own thread; the request's own timeouts bound it).
+      cv_.wait_until(l, rig::link::after(answer_wait(link().options())),
+                     [&] { return !ecr_.awaiting_answer(); });
       seen = r.decoded.ok() ? ecr_.on_message(r.decoded.message)
                             : ecr_.on_undecodable(r.decoded.error);
     }

@@ -67,6 +67,9 @@ class ZvtEcr {
   Plan on_command(const Command& command);
   // The registration to send when the link opens; forgets a command the PT was working on.
   protocol::zvt::Registration registration();
+  // The log-off (06 02) to send before the ECR closes the link, when it registered; the ECR is
+  // unregistered from then on. None when it never registered (nothing to end).
+  std::optional<protocol::zvt::LogOff> log_off();
   // The PT's answer to a command of the plan: 80 00 (accepted) or 84 XX (refused), or none
   // (the link failed; the command is dropped).
   std::vector<Observation> on_accepted(const protocol::zvt::Message& sent);

@@ -279,6 +279,20 @@ TEST(ZvtEcr, ANewCommandTakenByThePtEndsAStaleTransaction) {
       std::vector<std::string>{R"(note {"text":"the PT sent Completion outside any command"})"});
 }
 
+// The session ends with a log-off (06 02) only when it began with a registration the PT
+// completed, and only once.
+TEST(ZvtEcr, LogsOffOnlyARegisteredSessionOnce) {
+  ZvtEcr ecr({});
+  EXPECT_FALSE(ecr.log_off().has_value());
+  zvt::Registration r = ecr.registration();
+  ecr.on_accepted(r);
+  ecr.on_message(zvt::Completion{});
+  ASSERT_TRUE(ecr.registered());
+  EXPECT_TRUE(ecr.log_off().has_value());
+  EXPECT_FALSE(ecr.registered());
+  EXPECT_FALSE(ecr.log_off().has_value());
+}
+
 TEST(ZvtDriver, CapabilitiesDependOnTheTransport) {
   rig::terminal::TerminalOptions tcp;
   tcp.link_spec = "tcp:127.0.0.1:20007";
@@ -344,6 +358,11 @@ TEST(ZvtDriver, RegistersThenPaysOverTcp) {
                                    line("APPROVED", true), zvt::Completion{}}) {
       EXPECT_TRUE(link.request(m, rig::link::after(10s)).positive());
     }
+    // The driver's close() ends the session with a log-off before it closes the link.
+    auto off = link.receive(rig::link::after(10s));
+    EXPECT_TRUE(std::holds_alternative<zvt::LogOff>(off.decoded.message))
+        << off.status.message;
+    link.acknowledge(zvt::Ack{}, rig::link::after(10s));
   });
   ASSERT_TRUE(driver->open(rig::link::after(10s)).ok());
   ASSERT_TRUE(driver->send(command(CommandKind::sale, "T1", "12.34"), rig::link::after(10s)).ok());
@@ -351,13 +370,13 @@ TEST(ZvtDriver, RegistersThenPaysOverTcp) {
     std::unique_lock<std::mutex> lk(mu);
     ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return seen.size() >= 4; }));
   }
+  driver->close();
   pt.join();
   ASSERT_EQ(seen.size(), 4u);
   EXPECT_EQ(seen[0], R"(display {"id":"T1","text":"INSERT CARD"})");
   EXPECT_EQ(seen[1], R"(prompt {"id":"T1","kind":"PRESENT_CARD"})");
   EXPECT_EQ(seen[2], R"(receipt {"copy":"original","id":"T1","text":"APPROVED"})");
   EXPECT_EQ(seen[3].rfind(R"(result {"amount":"12.34","auth":"A1B2C3")", 0), 0u) << seen[3];
-  driver->close();
 }
 
 }  // namespace
