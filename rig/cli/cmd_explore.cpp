@@ -24,6 +24,7 @@ void add_explore_command(CLI::App& app, int& exit_code) {
   static std::string seed_arg;
   static std::string out_dir;
   static std::vector<std::string> var_args;
+  static bool resume = false;
   cmd->add_option("--bench", bench_file, "Bench file (fixtures/benches/*.yaml)")->required();
   std::vector<std::string> flow_names;
   for (const auto& f : explore::flows()) flow_names.push_back(f.name);
@@ -37,6 +38,9 @@ void add_explore_command(CLI::App& app, int& exit_code) {
                   "Output folder: explore.json, findings/, junit.xml, results.json, report.html "
                   "(default reports/explore-<UTC time>)");
   add_repeatable(cmd, "--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
+  cmd->add_flag("--resume", resume,
+                "Continue the exploration whose --out folder is given: runs judged there are "
+                "kept, the rest run (its seed unless --seed)");
   cmd->callback([&exit_code] {
     explore::Options opt;
     opt.flow = flow;
@@ -69,6 +73,28 @@ void add_explore_command(CLI::App& app, int& exit_code) {
       exit_code = kUsage;
       return;
     }
+    if (resume) {
+      if (out_dir.empty()) {
+        std::cerr << "rig: --resume needs the --out folder of the exploration to continue\n";
+        exit_code = kUsage;
+        return;
+      }
+      try {
+        opt.resume = explore::previous_exploration(out_dir, flow, bench->name);
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "rig: " << e.what() << "\n";
+        exit_code = kUsage;
+        return;
+      }
+      if (seed_arg.empty()) {
+        opt.seed = opt.resume->seed;
+      } else if (opt.seed != opt.resume->seed) {
+        std::cerr << "rig: --resume: " << out_dir << " was explored with --seed "
+                  << opt.resume->seed << ", not " << opt.seed << "\n";
+        exit_code = kUsage;
+        return;
+      }
+    }
     if (int rc = read_vars(var_args, *bench, opt.overrides); rc != kPassed) {
       exit_code = rc;
       return;
@@ -94,6 +120,7 @@ void add_explore_command(CLI::App& app, int& exit_code) {
     for (const auto& w : o.written) std::cerr << "rig explore: " << w << "\n";
     std::cout << "explore " << o.flow << ": " << o.boundaries.size() << " boundaries, "
               << o.runs.size() << " of " << o.planned << " runs";
+    if (o.resumed > 0) std::cout << " (" << o.resumed << " judged before --resume)";
     if (o.left > 0) std::cout << " (" << o.left << " left by the budget)";
     std::cout << ": " << o.violations() << " violated, " << held << " held, " << errors
               << " errors in " << static_cast<int>(o.duration_ms / 100) / 10.0 << "s\n";

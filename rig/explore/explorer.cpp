@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "rig/bench/card_profile.h"
 #include "rig/bench/config_error.h"
 #include "rig/engine/controller.h"
 #include "rig/report/files.h"
+#include "rig/report/journal.h"
 #include "rig/report/render.h"
 #include "rig/scenario/loader.h"
 #include "rig/scenario/select.h"
@@ -31,6 +34,9 @@ std::string seconds_text(double ms) {
 }
 
 const char* kFindings = "findings";
+const char* kJournal = "journal.jsonl";
+
+std::string run_id_of(const std::string& flow) { return "explore-" + flow; }
 
 }  // namespace
 
@@ -136,12 +142,53 @@ json to_json(const Outcome& o) {
             {"planned", o.planned},
             {"runs", o.runs.size()},
             {"left", o.left},
+            {"resumed", o.resumed},
             {"held", held},
             {"violated", violated},
             {"errors", errors},
             {"skipped", skipped}}},
           {"matrix", matrix},
           {"runs", runs}};
+}
+
+Previous previous_exploration(const std::string& out_dir, const std::string& flow,
+                              const std::string& bench_name) {
+  const std::string path = (fs::path(out_dir) / kJournal).string();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw std::invalid_argument("--resume: no exploration to resume in " + out_dir + " (no " +
+                                kJournal + ")");
+  }
+  report::RunResult earlier;
+  try {
+    earlier = report::read_journal(path);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(std::string("--resume: ") + e.what());
+  }
+  if (earlier.run_id.rfind("explore-", 0) != 0) {
+    throw std::invalid_argument("--resume: " + path + " is the journal of a rig run, not of an "
+                                "exploration");
+  }
+  if (earlier.run_id != run_id_of(flow)) {
+    throw std::invalid_argument("--resume: " + out_dir + " holds an exploration of flow " +
+                                earlier.run_id.substr(8) + ", not " + flow);
+  }
+  if (earlier.bench_name != bench_name) {
+    throw std::invalid_argument("--resume: " + out_dir + " holds an exploration on bench " +
+                                earlier.bench_name + ", not " + bench_name);
+  }
+  Previous p;
+  try {
+    p.seed = scenario::parse_seed(earlier.seed);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("--resume: " + path + ": bad seed '" + earlier.seed + "'");
+  }
+  for (std::size_t i = 0; i < earlier.scenarios.size(); ++i) {
+    const report::Status st = earlier.scenarios[i].status;
+    if (st != report::Status::pass && st != report::Status::fail) continue;
+    p.judged.push_back(earlier.detail(i));
+  }
+  return p;
 }
 
 Explorer::Explorer(bench::Bench bench, Options options)
@@ -280,6 +327,69 @@ Outcome Explorer::run() {
   }
   out.planned = static_cast<int>(cases.size());
   std::vector<std::size_t> order = scenario::RunOrder(opt_.seed, true).next_round(cases.size());
+
+  // Resuming: the runs the earlier exploration judged are taken over and not run again (the
+  // same seed gives the same order; a run whose boundary this clean run did not show is run
+  // afresh or dropped).
+  std::set<std::size_t> judged_before;
+  if (opt_.resume) {
+    std::map<std::string, std::size_t> by_id;
+    for (std::size_t i = 0; i < cases.size(); ++i) {
+      by_id["explore/" + case_id(*cases[i].b, cases[i].f)] = i;
+    }
+    int unmatched = 0;
+    for (const report::ScenarioResult& r : opt_.resume->judged) {
+      if (r.id == "explore/clean") continue;  // this exploration made its own clean run
+      auto it = by_id.find(r.id);
+      if (it == by_id.end()) ++unmatched;
+      if (it == by_id.end() || !judged_before.insert(it->second).second) continue;
+      const Case& c = cases[it->second];
+      Run v = verdict_of(r);
+      v.boundary = c.b->id();
+      v.fault = c.f.fault;
+      v.yaml = scenario_text(*flow_, *c.b, c.f);
+      out.runs.push_back(std::move(v));
+      results.push_back(r);
+    }
+    out.resumed = static_cast<int>(out.runs.size());
+    order.erase(std::remove_if(order.begin(), order.end(),
+                               [&](std::size_t i) { return judged_before.count(i) > 0; }),
+                order.end());
+    say("rig explore: resuming: " + std::to_string(out.resumed) + " of " +
+        std::to_string(cases.size()) + " runs judged before, " + std::to_string(order.size()) +
+        " to run" +
+        (unmatched > 0 ? " (" + std::to_string(unmatched) +
+                             " earlier runs match no boundary of this clean run)"
+                       : ""));
+  }
+
+  // The journal: every judged run, fsynced as it finishes, so that a killed exploration can
+  // be resumed (and `rig report` renders its reports).
+  std::unique_ptr<report::Journal> journal;
+  auto journal_append = [&](const report::ScenarioResult& r) {
+    if (!journal) return;
+    try {
+      journal->append(r);
+    } catch (const std::exception& e) {
+      out.written.push_back(e.what());
+      journal.reset();  // said once; the reports are still written at the end
+    }
+  };
+  if (!opt_.out_dir.empty()) {
+    std::vector<report::PlannedAttempt> planned;
+    planned.push_back({"explore/clean", 1, "", "explore", "", {}});
+    for (const Case& c : cases) {
+      planned.push_back({"explore/" + case_id(*c.b, c.f), 1, "", "explore", "", {}});
+    }
+    try {
+      journal = std::make_unique<report::Journal>((fs::path(opt_.out_dir) / kJournal).string(),
+                                                  run_header(out), planned);
+    } catch (const std::exception& e) {
+      out.written.push_back(e.what());
+    }
+    for (const report::ScenarioResult& r : results) journal_append(r);
+  }
+
   std::size_t budget = order.size();
   if (opt_.budget_runs > 0) budget = std::min<std::size_t>(budget, opt_.budget_runs);
   say("rig explore: " + std::to_string(cases.size()) + " runs planned" +
@@ -308,6 +418,7 @@ Outcome Explorer::run() {
     auto it = running.find(r.id);
     if (it == running.end()) return;
     results.push_back(r);
+    journal_append(r);
     record(cases[it->second], verdict_of(r), texts_of[it->second]);
   };
   std::size_t next = 0;
@@ -344,6 +455,13 @@ Outcome Explorer::run() {
   out.interrupted = interrupted_;
   controller.down();
   out.duration_ms = ms_since(start);
+  if (journal) {
+    try {
+      journal->finish(run_header(out));
+    } catch (const std::exception& e) {
+      out.written.push_back(e.what());
+    }
+  }
   write_outputs(out, results);
   return out;
 }
@@ -379,8 +497,17 @@ void Explorer::write_outputs(Outcome& out, const std::vector<report::ScenarioRes
   }
   // results.json, junit.xml and report.html of the runs, as `rig run` writes them: one testcase
   // per run, the failure message its first failed check.
+  report::RunResult run = run_header(out);
+  run.scenarios = results;
+  run.judge();
+  report::Outputs outputs;
+  outputs.dir = dir.string();
+  for (auto& problem : report::render_reports(run, outputs)) out.written.push_back(problem);
+}
+
+report::RunResult Explorer::run_header(const Outcome& out) const {
   report::RunResult run;
-  run.run_id = "explore-" + out.flow;
+  run.run_id = run_id_of(out.flow);
   run.rig_version = POSRIG_VERSION_STRING;
   run.bench_name = bench_.name;
   run.bench_file = bench_.file;
@@ -392,11 +519,7 @@ void Explorer::write_outputs(Outcome& out, const std::vector<report::ScenarioRes
   run.bench_error = out.error;
   run.interrupted = out.interrupted;
   run.duration_ms = out.duration_ms;
-  run.scenarios = results;
-  run.judge();
-  report::Outputs outputs;
-  outputs.dir = dir.string();
-  for (auto& problem : report::render_reports(run, outputs)) out.written.push_back(problem);
+  return run;
 }
 
 }  // namespace rig::explore

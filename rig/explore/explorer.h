@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,20 @@ class Controller;
 
 namespace rig::explore {
 
+// An exploration to continue (`rig explore --resume`): what the journal of an earlier one in the
+// same output folder recorded.
+struct Previous {
+  std::uint32_t seed = 0;
+  // Its runs that held or were violated, in full; errors and skipped runs are run again.
+  std::vector<report::ScenarioResult> judged;
+};
+
+// Reads <out_dir>/journal.jsonl, written by an earlier `rig explore` of `flow` on the bench
+// named `bench_name`. Throws std::invalid_argument saying why it cannot be resumed (no journal,
+// not an exploration's, another flow or bench).
+Previous previous_exploration(const std::string& out_dir, const std::string& flow,
+                              const std::string& bench_name);
+
 struct Options {
   std::string flow = "card-sale";
   std::uint32_t seed = 0;  // the order of the runs (std::mt19937, as rig run --shuffle)
@@ -37,6 +52,7 @@ struct Options {
   std::string bench_file;                    // as given, for the findings' rerun line
   std::map<std::string, std::string> overrides;  // --var NAME=VALUE
   std::string rig_dir;                           // vterm/vhost for ${rig_dir}; "" = the rig's
+  std::optional<Previous> resume;  // runs judged before are taken over, not run again
   // One line per finished run (and bring-up notes), for stderr.
   std::function<void(const std::string&)> progress;
 };
@@ -64,6 +80,7 @@ struct Outcome {
   std::vector<Run> runs;  // in the order run
   int planned = 0;        // fault runs the matrix holds
   int left = 0;           // not run: the budget ran out (or interrupted)
+  int resumed = 0;        // of `runs`: judged by the exploration this one resumed
   double duration_ms = 0;
   bool interrupted = false;
   std::string error;                 // the bench could not come up, or the clean run did not run
@@ -89,6 +106,8 @@ class Explorer {
                                                 const std::vector<std::string>& names,
                                                 std::vector<std::string>* load_errors);
   void write_outputs(Outcome& outcome, const std::vector<report::ScenarioResult>& results);
+  // The run's fields of results.json and of the journal's header.
+  report::RunResult run_header(const Outcome& outcome) const;
 
   bench::Bench bench_;
   Options opt_;

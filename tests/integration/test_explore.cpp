@@ -2,6 +2,8 @@
 // violated; on a vterm whose defect the evidence checks cover (reversals kept in RAM, lost with
 // a power cut: rule 6) explore finds it, writes the finding, and the finding fails under
 // `rig run` with that defect and passes on the correct vterm. A budget keeps each run short.
+#include <set>
+
 #include "integration/rig_run_test.h"
 
 namespace {
@@ -13,6 +15,15 @@ using rig_run_test::read_file;
 class ExploreTest : public rig_run_test::RigRunTest {
  protected:
   json explore_json() { return json::parse(read_file(dir_ / "out" / "explore.json")); }
+  std::size_t testcases() {
+    const std::string junit = read_file(dir_ / "out" / "junit.xml");
+    std::size_t n = 0;
+    for (std::size_t at = junit.find("<testcase "); at != std::string::npos;
+         at = junit.find("<testcase ", at + 1)) {
+      ++n;
+    }
+    return n;
+  }
 };
 
 TEST_F(ExploreTest, TheCorrectTerminalHoldsAtEveryBoundaryExplored) {
@@ -43,13 +54,7 @@ TEST_F(ExploreTest, TheCorrectTerminalHoldsAtEveryBoundaryExplored) {
       << output;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "out" / "findings"));
   // junit.xml: one testcase per run, the clean run included.
-  const std::string junit = read_file(dir_ / "out" / "junit.xml");
-  std::size_t cases = 0;
-  for (std::size_t at = junit.find("<testcase "); at != std::string::npos;
-       at = junit.find("<testcase ", at + 1)) {
-    ++cases;
-  }
-  EXPECT_EQ(cases, 13u);
+  EXPECT_EQ(testcases(), 13u);
 }
 
 TEST_F(ExploreTest, AReversalLostWithThePowerIsFoundAndItsFindingReproducesIt) {
@@ -89,6 +94,60 @@ TEST_F(ExploreTest, AReversalLostWithThePowerIsFoundAndItsFindingReproducesIt) {
                 &again),
             0)
       << again;
+}
+
+// An exploration cut short (by its budget here; by kill -9 the journal is the same) goes on
+// with --resume: the runs judged before are kept, not run again, and the rest run in the seed's
+// order. The folder must hold an exploration of the same flow, bench and seed.
+TEST_F(ExploreTest, AnExplorationCutShortIsResumedWhereItStopped) {
+  std::string output;
+  ASSERT_EQ(rig("explore --bench " + kVirtualBench + " --flow card-sale --seed 1 --budget 3 --out " +
+                    out(),
+                &output),
+            0)
+      << output;
+  const json first = explore_json();
+  ASSERT_EQ(first["summary"]["runs"], 3);
+  ASSERT_TRUE(std::filesystem::exists(dir_ / "out" / "journal.jsonl"));
+
+  ASSERT_EQ(rig("explore --bench " + kVirtualBench + " --flow card-sale --resume --budget 2 --out " +
+                    out(),
+                &output),
+            0)
+      << output;
+  EXPECT_NE(output.find("resuming: 3 of " + std::to_string(first["summary"]["planned"].get<int>()) +
+                        " runs judged before"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("[ 2/2] held "), std::string::npos) << output;
+  const json second = explore_json();
+  EXPECT_EQ(second["seed"], 1);
+  EXPECT_EQ(second["summary"]["runs"], 5);
+  EXPECT_EQ(second["summary"]["resumed"], 3);
+  EXPECT_EQ(second["summary"]["held"], 5) << second["runs"].dump(2);
+  std::set<std::string> before, after;
+  for (const auto& r : first["runs"]) before.insert(r["id"].get<std::string>());
+  for (const auto& r : second["runs"]) after.insert(r["id"].get<std::string>());
+  ASSERT_EQ(after.size(), 5u);
+  for (const auto& id : before) EXPECT_TRUE(after.count(id)) << id;
+  // The reports hold every run judged, the earlier ones too (and the clean run).
+  EXPECT_EQ(testcases(), 6u);
+
+  // Another flow, another seed, or no folder: refused before anything runs.
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --flow qr-sale --resume --out " + out(),
+                &output),
+            2);
+  EXPECT_NE(output.find("holds an exploration of flow card-sale, not qr-sale"), std::string::npos)
+      << output;
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --resume --seed 7 --out " + out(), &output),
+            2);
+  EXPECT_NE(output.find("was explored with --seed 1, not 7"), std::string::npos) << output;
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --resume", &output), 2);
+  EXPECT_NE(output.find("--resume needs the --out folder"), std::string::npos) << output;
+  EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --resume --out " + (dir_ / "none").string(),
+                &output),
+            2);
+  EXPECT_NE(output.find("no exploration to resume"), std::string::npos) << output;
 }
 
 TEST_F(ExploreTest, UsageMistakesAreRefused) {
