@@ -164,9 +164,13 @@ std::string Station::up(std::chrono::milliseconds timeout) {
     // 1. Fault proxies in front of host and wallet.
     if (auto it = wiring_.faults.find("network");
         it != wiring_.faults.end() && it->second.driver == "proxy") {
+      std::vector<std::string> allow_from;
+      for (const auto& entry : it->second.settings.value("allow_from", nlohmann::json::array())) {
+        allow_from.push_back(vars_.expand(entry.get<std::string>()));
+      }
       network_ = std::make_shared<fault::NetworkFixture>(
           wiring_.name, vars_.expand(wiring_.host.iso), vars_.expand(wiring_.host.wallet),
-          bench_.bind, recorder);
+          bench_.bind, link::AllowList::parse(allow_from), recorder);
       network_->start();
       vars_.set("network.iso", network_->iso_endpoint());
       vars_.set("network.wallet", network_->wallet_endpoint());
