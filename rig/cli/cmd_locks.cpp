@@ -33,7 +33,8 @@ void add_locks_command(CLI::App& app, int& exit_code) {
         engine::clean_after_dead_runs(folder, /*run_folders=*/false);
     std::vector<bench::LockInfo> locks = bench::list_locks(folder);
     if (as_json) {
-      nlohmann::json out = {{"dir", folder}, {"removed", removed}, {"locks", nlohmann::json::array()}};
+      nlohmann::json out = {
+          {"dir", folder}, {"removed", removed}, {"locks", nlohmann::json::array()}};
       for (const auto& l : locks) {
         const auto& h = l.holder;
         out["locks"].push_back({{"file", l.file},
@@ -60,8 +61,7 @@ void add_locks_command(CLI::App& app, int& exit_code) {
         std::cout << "  " << (h.station.empty() ? "?" : h.station) << " (bench "
                   << (h.bench.empty() ? "?" : h.bench) << ", " << h.device
                   << "): " << (l.held ? "held by " : "free, left by ") << h.describe()
-                  << (l.held ? "" : " (gone; the next run takes it over)")
-                  << "\n";
+                  << (l.held ? "" : " (gone; the next run takes it over)") << "\n";
       }
     }
     exit_code = kPassed;
