@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -65,6 +66,13 @@ std::string names_of(const fs::path& folder) {
   for (std::size_t i = 0; i < shown; ++i) text += (i ? ", " : "") + names[i];
   if (names.size() > shown) text += " and " + std::to_string(names.size() - shown) + " more";
   return text;
+}
+
+// The run folders of this process, for remove_all_now().
+std::mutex live_mu;
+std::set<RunFolder*>& live_folders() {
+  static std::set<RunFolder*> folders;
+  return folders;
 }
 
 struct DeadRun {
@@ -122,7 +130,10 @@ std::string line_of(const DeadRun& run) {
 }  // namespace
 
 RunFolder::RunFolder(const std::string& bench, const std::string& out_dir,
-                     const std::string& lock_dir) {
+                     const std::string& lock_dir)
+    : lock_dir_(lock_dir) {
+  std::error_code ec;
+  if (!out_dir.empty()) out_dir_ = fs::absolute(out_dir, ec).string();
   std::string tmpl = (fs::temp_directory_path() / (std::string(kPrefix) + "XXXXXX")).string();
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
@@ -134,15 +145,9 @@ RunFolder::RunFolder(const std::string& bench, const std::string& out_dir,
   const std::string making = path_ + "/" + kMarker + ".new";
   const std::string marker = path_ + "/" + kMarker;
   bench::LockHolder me = bench::LockHolder::this_process();
-  std::error_code ec;
   const std::string line =
-      json{{"pid", me.pid},
-           {"host", me.host},
-           {"user", me.user},
-           {"since", me.since},
-           {"bench", bench},
-           {"out_dir", out_dir.empty() ? "" : fs::absolute(out_dir, ec).string()},
-           {"lock_dir", lock_dir}}
+      json{{"pid", me.pid},  {"host", me.host},     {"user", me.user},      {"since", me.since},
+           {"bench", bench}, {"out_dir", out_dir_}, {"lock_dir", lock_dir_}}
           .dump() +
       "\n";
   fd_ = ::open(making.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -154,9 +159,15 @@ RunFolder::RunFolder(const std::string& bench, const std::string& out_dir,
     fs::remove_all(path_, ec);
     throw std::runtime_error("cannot create run folder " + path_ + ": " + why);
   }
+  std::lock_guard<std::mutex> lock(live_mu);
+  live_folders().insert(this);
 }
 
 RunFolder::~RunFolder() {
+  {
+    std::lock_guard<std::mutex> lock(live_mu);
+    live_folders().erase(this);
+  }
   std::error_code ec;
   if (std::getenv("POSRIG_KEEP_RUN_DIR") != nullptr) {
     fs::remove(fs::path(path_) / kMarker, ec);
@@ -164,6 +175,28 @@ RunFolder::~RunFolder() {
     fs::remove_all(path_, ec);
   }
   ::close(fd_);
+}
+
+void RunFolder::remove_all_now() {
+  std::lock_guard<std::mutex> lock(live_mu);
+  const bench::LockHolder me = bench::LockHolder::this_process();
+  for (RunFolder* folder : live_folders()) {
+    // Held by this process: no one else may take them while it lives, so they simply go.
+    for (const bench::LockInfo& l : bench::list_locks(folder->lock_dir_)) {
+      if (l.held && l.holder.pid == me.pid && l.holder.host == me.host) ::unlink(l.file.c_str());
+    }
+    if (!folder->out_dir_.empty()) {
+      const std::string out_lock = (fs::path(folder->out_dir_) / ".rig.lock").string();
+      std::string holder;
+      if (int fd = ::open(out_lock.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) {
+        holder = read_all(fd);
+        ::close(fd);
+      }
+      if (holder.rfind("pid " + std::to_string(me.pid) + " ", 0) == 0) ::unlink(out_lock.c_str());
+    }
+    std::error_code ec;
+    fs::remove_all(folder->path_, ec);
+  }
 }
 
 std::vector<std::string> clean_after_dead_runs(const std::string& lock_dir, bool run_folders) {

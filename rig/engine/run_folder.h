@@ -30,8 +30,14 @@ class RunFolder {
 
   const std::string& path() const { return path_; }
 
+  // For a process about to end at once (a second Ctrl-C, std::_Exit): removes every run folder
+  // of this process, with the station locks and the --out lock this process holds for it, so
+  // that even a hurried end leaves nothing for the next run to clean. Not async-signal-safe:
+  // called from the signal-handling thread, which may run while the run goes on.
+  static void remove_all_now();
+
  private:
-  std::string path_;
+  std::string path_, out_dir_, lock_dir_;
   int fd_ = -1;  // the marker, flocked
 };
 

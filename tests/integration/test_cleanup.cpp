@@ -151,6 +151,32 @@ TEST_F(CleanupTest, NextRunRemovesWhatAKilledRunLeftAndNothingOfALiveOne) {
   EXPECT_FALSE(fs::exists(dir_ / "next" / ".rig.lock"));
 }
 
+// A second Ctrl-C stops at once (std::_Exit), and still leaves nothing behind.
+TEST_F(CleanupTest, ASecondCtrlCLeavesNothingEither) {
+  fs::path log = dir_ / "run.log";
+  pid_t run = spawn_rig(
+      "run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " + (dir_ / "out").string(),
+      log);
+  ASSERT_TRUE(wait_for_text(log, "PASS")) << read_file(log);
+  ASSERT_EQ(run_folders().size(), 1u);
+  ASSERT_EQ(lock_files(), 2u);
+  ::kill(run, SIGINT);
+  // The second one as soon as the first is taken (two at once would be one pending signal).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (read_file(log).find("rig: interrupted;") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ::kill(run, SIGINT);
+  EXPECT_EQ(wait_exit(run), 130);
+  EXPECT_NE(read_file(log).find("rig: second interrupt, stopping at once"), std::string::npos)
+      << read_file(log);
+  EXPECT_TRUE(run_folders().empty());
+  EXPECT_EQ(lock_files(), 0u);
+  EXPECT_FALSE(fs::exists(dir_ / "out" / ".rig.lock"));
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "journal.jsonl"));  // the record stays
+}
+
 TEST_F(CleanupTest, RigLocksRemovesDeadStationLocksTheNextRunTheRest) {
   fs::path log = dir_ / "up.log";
   pid_t up = spawn_rig("bench up --bench " + kVirtualBench, log);
