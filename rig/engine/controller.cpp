@@ -124,6 +124,7 @@ std::string Controller::bring_up() {
     spec.name = svc.name;
     // The bench's token by environment, never on the command line (visible in ps).
     if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
+    spec.env.emplace_back(kRunDirEnv, run_dir_);  // found by it should this run die
     if (!opt_.logs_dir.empty()) {
       spec.on_line =
           process::append_lines_to((fs::path(opt_.logs_dir) / (svc.name + ".log")).string());

@@ -1,6 +1,7 @@
 #include "rig/engine/run_folder.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -79,7 +80,40 @@ struct DeadRun {
   bench::LockHolder who;
   std::string folder, held, out_lock;  // held: names_of(folder); out_lock: its report folder
   std::vector<std::string> stations;
+  std::vector<std::string> killed;  // "4250 vterm"
 };
+
+// Kills (SIGKILL) the processes whose environment says they belong to run folder `folder`: what
+// a dead run left running. Only this user's processes are readable, and only those are killed.
+std::vector<std::string> kill_processes_of(const std::string& folder) {
+  const std::string mark = std::string(kRunDirEnv) + "=" + folder;
+  std::vector<std::string> killed;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    int fd = ::open((e.path() / "environ").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    const std::string environ = read_all(fd);
+    ::close(fd);
+    std::size_t at = 0;
+    bool ours = false;
+    for (std::size_t end; !ours && at < environ.size(); at = end + 1) {
+      end = environ.find('\0', at);
+      if (end == std::string::npos) end = environ.size();
+      ours = environ.compare(at, end - at, mark) == 0;
+    }
+    if (!ours || ::kill(std::stoi(pid), SIGKILL) != 0) continue;
+    std::string name;
+    if (int cfd = ::open((e.path() / "comm").c_str(), O_RDONLY | O_CLOEXEC); cfd >= 0) {
+      name = read_all(cfd);
+      ::close(cfd);
+    }
+    while (!name.empty() && name.back() == '\n') name.pop_back();
+    killed.push_back(pid + (name.empty() ? "" : " " + name));
+  }
+  return killed;
+}
 
 // Removes `folder` when its marker is left by a run that is gone; returns that run.
 std::optional<DeadRun> remove_if_dead(const fs::path& folder, std::string* lock_dir) {
@@ -103,6 +137,7 @@ std::optional<DeadRun> remove_if_dead(const fs::path& folder, std::string* lock_
         run.out_lock = out_dir;
       }
       *lock_dir = j.value("lock_dir", "");
+      run.killed = kill_processes_of(run.folder);  // before the folder goes: they may write
       // The marker goes too, while still locked. Again when a simulator of that run, on its way
       // out, wrote a file as the folder went.
       std::error_code ec;
@@ -124,6 +159,12 @@ std::string line_of(const DeadRun& run) {
     }
   }
   if (!run.out_lock.empty()) text += ", the lock of report folder " + run.out_lock;
+  if (!run.killed.empty()) {
+    text += ", " + std::to_string(run.killed.size()) +
+            (run.killed.size() == 1 ? " process" : " processes") + " it left running (";
+    for (std::size_t i = 0; i < run.killed.size(); ++i) text += (i ? ", " : "") + run.killed[i];
+    text += ")";
+  }
   return text;
 }
 

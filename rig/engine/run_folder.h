@@ -16,6 +16,11 @@
 
 namespace rig::engine {
 
+// Every process the run starts (services, simulators) gets POSRIG_RUN_DIR=<its run folder> in
+// its environment, which its own children inherit: a process of a dead run that outlived it (a
+// simulator's child, which PR_SET_PDEATHSIG does not reach) is found by it, whatever its pid.
+inline constexpr const char* kRunDirEnv = "POSRIG_RUN_DIR";
+
 class RunFolder {
  public:
   // Creates a new run folder for a run of `bench` whose reports go to `out_dir` ("" none) and
@@ -45,13 +50,16 @@ class RunFolder {
 // what went:
 //   "removed what a dead run left: pid 4242 on host bench-a (user qa, bench virtual) since
 //    2026-12-04T15:02:11Z: run folder /tmp/posrig-run-Ab12Cd (lane1-flash, lane2-flash,
-//    ledger.sqlite), station locks lane1, lane2, the lock of report folder /home/qa/reports/x"
-// That is: every run folder in TMPDIR whose marker no run holds, with the --out lock its run
-// left (the reports and journal stay: `rig report` renders them), and the station locks nobody
-// holds in `lock_dir` and in the lock folders the dead runs used. A station lock of a run whose
-// folder is elsewhere gets its own line ("removed the lock of station lane1 left by a dead run:
-// pid …"). Folders of live runs, of other users (not readable) and without a marker are left
-// alone. With `run_folders` false (`rig locks`), only the station locks in `lock_dir`.
+//    ledger.sqlite), station locks lane1, lane2, the lock of report folder /home/qa/reports/x,
+//    1 process it left running (4250 vterm)"
+// That is: every run folder in TMPDIR whose marker no run holds, the processes of that run
+// still running (SIGKILL: those whose environment names the folder in POSRIG_RUN_DIR), the
+// --out lock its run left (the reports and journal stay: `rig report` renders them), and the
+// station locks nobody holds in `lock_dir` and in the lock folders the dead runs used. A station
+// lock of a run whose folder is elsewhere gets its own line ("removed the lock of station lane1
+// left by a dead run: pid …"). Folders of live runs, of other users (not readable) and without a
+// marker are left alone. With `run_folders` false (`rig locks`), only the station locks in
+// `lock_dir`.
 std::vector<std::string> clean_after_dead_runs(const std::string& lock_dir,
                                                bool run_folders = true);
 

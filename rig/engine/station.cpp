@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "rig/engine/run_folder.h"
 #include "rig/fault/driver.h"
 #include "rig/process/token_source.h"
 #include "rig/protocol/redact.h"
@@ -131,6 +132,8 @@ std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
   spec.name = program + "[" + wiring_.name + "]";
   // The bench's token by environment, never on the command line (visible in ps).
   if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
+  // Its run folder, by which the next run finds what it left running should this run die.
+  if (vars_.has("run_dir")) spec.env.emplace_back(kRunDirEnv, vars_.get("run_dir"));
   if (!output_dir_.empty()) {
     spec.on_line = process::append_lines_to(
         (std::filesystem::path(output_dir_) / (program + "-" + wiring_.name + ".log")).string());

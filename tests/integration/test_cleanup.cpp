@@ -30,6 +30,13 @@ class CleanupTest : public RigRunTest {
     ::setenv("POSRIG_LOCK_DIR", locks_.c_str(), 1);
   }
   void TearDown() override {
+    // A test that stopped early (a failed ASSERT) must not leave a run going.
+    for (pid_t pid : started_) {
+      if (::waitpid(pid, nullptr, WNOHANG) == 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
     ::unsetenv("TMPDIR");
     ::unsetenv("POSRIG_LOCK_DIR");
     RigRunTest::TearDown();
@@ -64,24 +71,31 @@ class CleanupTest : public RigRunTest {
     return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
   }
 
+  // spawn_rig, remembered for TearDown.
+  pid_t start(const std::string& args, const fs::path& log) {
+    started_.push_back(spawn_rig(args, log));
+    return started_.back();
+  }
+
   fs::path tmp_, locks_;
+  std::vector<pid_t> started_;
 };
 
 TEST_F(CleanupTest, NextRunRemovesWhatAKilledRunLeftAndNothingOfALiveOne) {
   // A live run that must keep everything.
   fs::path live_log = dir_ / "live.log";
-  pid_t live = spawn_rig("run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " +
-                             (dir_ / "live").string(),
-                         live_log);
+  pid_t live = start("run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " +
+                         (dir_ / "live").string(),
+                     live_log);
   ASSERT_TRUE(wait_for_text(live_log, "PASS")) << read_file(live_log);
   ASSERT_EQ(run_folders().size(), 1u);
   const std::string live_folder = *run_folders().begin();
 
   // The run that is killed mid-run: SIGKILL to rig alone, as `kill -9 PID` does.
   fs::path dead_log = dir_ / "dead.log";
-  pid_t dead = spawn_rig("run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " +
-                             (dir_ / "dead").string(),
-                         dead_log);
+  pid_t dead = start("run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " +
+                         (dir_ / "dead").string(),
+                     dead_log);
   ASSERT_TRUE(wait_for_text(dead_log, "PASS")) << read_file(dead_log);
   std::vector<pid_t> simulators = children_of(dead);
   EXPECT_EQ(simulators.size(), 3u);  // vhost, two vterms
@@ -151,12 +165,73 @@ TEST_F(CleanupTest, NextRunRemovesWhatAKilledRunLeftAndNothingOfALiveOne) {
   EXPECT_FALSE(fs::exists(dir_ / "next" / ".rig.lock"));
 }
 
+// A simulator's own child gets no death signal from the rig: when the rig is killed it lives on.
+// The next run finds it by its environment (POSRIG_RUN_DIR), kills it and says so.
+TEST_F(CleanupTest, AProcessAKilledRunLeftRunningIsKilledByTheNextRun) {
+  // lane1's vterm started by a shell that stays its parent: vterm is the rig's grandchild.
+  std::string text = bench_text();
+  const std::string direct = R"(argv: ["${rig_dir}/vterm", "--ecr-link", "${run_dir}/lane1.ecr")";
+  const auto at = text.find(direct);
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, direct.size(),
+               R"(argv: ["sh", "-c", "\"$$0\" \"$$@\"; true", "${rig_dir}/vterm", )"
+               R"("--ecr-link", "${run_dir}/lane1.ecr")");
+  const std::string bench = write_bench(text);
+  fs::path log = dir_ / "up.log";
+  pid_t up = start("bench up --bench " + bench, log);
+  ASSERT_TRUE(wait_for_text(log, "READY")) << read_file(log);
+  ASSERT_EQ(run_folders().size(), 1u);
+  const std::string folder = *run_folders().begin();
+  ::kill(up, SIGKILL);
+  EXPECT_EQ(wait_exit(up), 128 + SIGKILL);
+
+  // The grandchild is still there once its shell is gone.
+  pid_t orphan = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (orphan == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      const std::string pid = e.path().filename().string();
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      const std::string environ = read_file(e.path() / "environ");
+      if (environ.find("POSRIG_RUN_DIR=" + folder + '\0') == std::string::npos) continue;
+      if (read_file(e.path() / "comm") == "sh\n") {
+        orphan = 0;  // its shell not yet gone: look again
+        break;
+      }
+      if (read_file(e.path() / "comm") == "vterm\n" && alive(std::stoi(pid))) {
+        orphan = std::stoi(pid);
+      }
+    }
+  }
+  ASSERT_NE(orphan, 0) << "no vterm outlived the killed rig";
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(alive(orphan));
+
+  std::string output;
+  ASSERT_EQ(
+      rig("run " + kShort + " --bench " + kVirtualBench + " --out " + (dir_ / "next").string(),
+          &output),
+      0)
+      << output;
+  EXPECT_NE(output.find(", 1 process it left running (" + std::to_string(orphan) + " vterm)\n"),
+            std::string::npos)
+      << output;
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (alive(orphan) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(alive(orphan));
+  if (alive(orphan)) ::kill(orphan, SIGKILL);  // the test failed: leave nothing running
+  EXPECT_TRUE(run_folders().empty());
+}
+
 // A second Ctrl-C stops at once (std::_Exit), and still leaves nothing behind.
 TEST_F(CleanupTest, ASecondCtrlCLeavesNothingEither) {
   fs::path log = dir_ / "run.log";
-  pid_t run = spawn_rig(
-      "run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " + (dir_ / "out").string(),
-      log);
+  pid_t run = start("run " + kLong + " --bench " + kVirtualBench + " --repeat 20 --out " +
+                        (dir_ / "out").string(),
+                    log);
   ASSERT_TRUE(wait_for_text(log, "PASS")) << read_file(log);
   ASSERT_EQ(run_folders().size(), 1u);
   ASSERT_EQ(lock_files(), 2u);
@@ -179,7 +254,7 @@ TEST_F(CleanupTest, ASecondCtrlCLeavesNothingEither) {
 
 TEST_F(CleanupTest, RigLocksRemovesDeadStationLocksTheNextRunTheRest) {
   fs::path log = dir_ / "up.log";
-  pid_t up = spawn_rig("bench up --bench " + kVirtualBench, log);
+  pid_t up = start("bench up --bench " + kVirtualBench, log);
   ASSERT_TRUE(wait_for_text(log, "READY")) << read_file(log);
   ::kill(up, SIGKILL);
   EXPECT_EQ(wait_exit(up), 128 + SIGKILL);
