@@ -71,6 +71,11 @@ class CleanupTest : public RigRunTest {
     return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
   }
 
+  // The run after: one short scenario, reports in DIR/next; its exit code, its output.
+  int next_run(std::string* output) {
+    return rig("run " + kShort + " --bench " + kVirtualBench + " --out " + (dir_ / "next").string(),
+               output);
+  }
   // spawn_rig, remembered for TearDown.
   pid_t start(const std::string& args, const fs::path& log) {
     started_.push_back(spawn_rig(args, log));
@@ -121,11 +126,7 @@ TEST_F(CleanupTest, NextRunRemovesWhatAKilledRunLeftAndNothingOfALiveOne) {
 
   // The next run removes it, and says so in one line naming the dead run.
   std::string output;
-  ASSERT_EQ(
-      rig("run " + kShort + " --bench " + kVirtualBench + " --out " + (dir_ / "next").string(),
-          &output),
-      0)
-      << output;
+  ASSERT_EQ(next_run(&output), 0) << output;
   const std::string said =
       "  removed what a dead run left: pid " + std::to_string(dead) + " on host ";
   auto at = output.find(said);
@@ -209,11 +210,7 @@ TEST_F(CleanupTest, AProcessAKilledRunLeftRunningIsKilledByTheNextRun) {
   ASSERT_TRUE(alive(orphan));
 
   std::string output;
-  ASSERT_EQ(
-      rig("run " + kShort + " --bench " + kVirtualBench + " --out " + (dir_ / "next").string(),
-          &output),
-      0)
-      << output;
+  ASSERT_EQ(next_run(&output), 0) << output;
   EXPECT_NE(output.find(", 1 process it left running (" + std::to_string(orphan) + " vterm)\n"),
             std::string::npos)
       << output;
@@ -276,11 +273,7 @@ TEST_F(CleanupTest, RigLocksRemovesDeadStationLocksTheNextRunTheRest) {
   EXPECT_EQ(lock_files(), 0u);
   EXPECT_TRUE(fs::exists(folder));  // `rig locks` minds locks only
 
-  ASSERT_EQ(
-      rig("run " + kShort + " --bench " + kVirtualBench + " --out " + (dir_ / "next").string(),
-          &output),
-      0)
-      << output;
+  ASSERT_EQ(next_run(&output), 0) << output;
   EXPECT_NE(output.find("  removed what a dead run left: pid " + std::to_string(up) + " on host "),
             std::string::npos)
       << output;
