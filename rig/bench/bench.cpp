@@ -21,7 +21,6 @@ const Station* Bench::station(const std::string& wanted) const {
   return nullptr;
 }
 
-
 std::regex ready_regex(const std::string& ready) { return std::regex("^" + ready + "( |$)"); }
 
 bool is_loopback(const std::string& address) {
@@ -291,6 +290,18 @@ Bench load_bench(const std::string& path) {
       read_station(reader, stations[i], i, bench.dir, st);
       if (!st.name.empty() && !names.insert(st.name).second) {
         reader.error(stations[i]["name"], "station name '" + st.name + "' is used twice");
+      }
+      // A terminal cannot send the token: beyond loopback, the proxy's data path is open only to
+      // the sources the bench lists.
+      if (auto net = st.faults.find("network");
+          !is_loopback(bench.bind) && net != st.faults.end() && net->second.driver == "proxy" &&
+          !net->second.settings.contains("allow_from")) {
+        const YAML::Node station_node = stations[i];
+        reader.error(station_node["network"],
+                     "the network proxy of station '" + st.name + "' would listen on '" +
+                         bench.bind +
+                         "' (beyond loopback), where terminals cannot send the token: list the "
+                         "sources it accepts, allow_from: [CIDR, …]");
       }
       bench.stations.push_back(std::move(st));
     }

@@ -120,6 +120,15 @@ std::string LockHolder::describe() const {
   return who + ") since " + since;
 }
 
+LockHolder LockHolder::this_process() {
+  LockHolder h;
+  h.pid = ::getpid();
+  h.host = host_name();
+  h.user = user_name();
+  h.since = report::utc_now_iso8601();
+  return h;
+}
+
 std::string lock_file(const std::string& dir, const std::string& device) {
   // Readable, and unique: two specs that read the same once cleaned get different hashes.
   std::string key;
@@ -150,10 +159,11 @@ std::unique_ptr<StationLock> StationLock::take(const std::string& device, LockHo
     ::chmod(dir.c_str(), 01777);
   }
   const std::string path = lock_file(dir, device);
-  me.pid = ::getpid();
-  me.host = host_name();
-  me.user = user_name();
-  me.since = report::utc_now_iso8601();
+  const LockHolder now = LockHolder::this_process();
+  me.pid = now.pid;
+  me.host = now.host;
+  me.user = now.user;
+  me.since = now.since;
   me.device = device;
   auto note = [&](const std::string& text) {
     if (options.note) options.note(text);
@@ -253,6 +263,26 @@ std::vector<LockInfo> list_locks(const std::string& dir) {
   std::sort(out.begin(), out.end(),
             [](const LockInfo& a, const LockInfo& b) { return a.file < b.file; });
   return out;
+}
+
+std::vector<LockHolder> remove_dead_locks(const std::string& dir) {
+  std::vector<LockHolder> removed;
+  for (const LockInfo& info : list_locks(dir)) {
+    if (info.held) continue;
+    int fd = ::open(info.file.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    // Taken since list_locks looked, or removed and made again: not ours to remove.
+    if (::fcntl(fd, F_OFD_SETLK, &fl) == 0 && same_file(fd, info.file)) {
+      // An empty file is one a run has just made and is about to lock: left alone.
+      LockHolder holder = read_holder(fd);
+      if (holder.pid != 0 && ::unlink(info.file.c_str()) == 0) removed.push_back(std::move(holder));
+    }
+    ::close(fd);
+  }
+  return removed;
 }
 
 }  // namespace rig::bench

@@ -40,6 +40,8 @@ struct LockHolder {
 
   // "pid 4242 on host bench-a (user qa, bench counter-3, station counter3) since 2026-…Z"
   std::string describe() const;
+  // This process now: pid, host, user and since filled in.
+  static LockHolder this_process();
 };
 
 // A lock file as `rig locks` shows it.
@@ -84,5 +86,12 @@ std::string lock_file(const std::string& dir, const std::string& device);
 
 // Every lock file in `dir` (none when it does not exist), sorted by file name.
 std::vector<LockInfo> list_locks(const std::string& dir);
+
+// Removes the lock files in `dir` that no process holds (left by runs that died) and returns
+// their holders, sorted by file name. Each is locked before it goes, so a run taking it at that
+// moment opens it again (take() checks that the file it locked is still the one at the path);
+// a held lock is never touched. A file this user may not remove (another user's, in a sticky
+// folder) stays, for the next run to take over.
+std::vector<LockHolder> remove_dead_locks(const std::string& dir);
 
 }  // namespace rig::bench

@@ -1,11 +1,12 @@
-// `rig locks`: the station locks of a lock folder — who holds each (pid, host, user, since) and
-// which were left by runs that are gone (the next run takes those over).
+// `rig locks`: the station locks of a lock folder — who holds each (pid, host, user, since).
+// Locks left by runs that are gone are removed first, each said in one line.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "rig/bench/bench.h"
 #include "rig/bench/station_lock.h"
 #include "rig/cli/commands.h"
+#include "rig/engine/run_folder.h"
 
 namespace rig::cli {
 
@@ -28,9 +29,12 @@ void add_locks_command(CLI::App& app, int& exit_code) {
       }
     }
     if (folder.empty()) folder = bench::default_lock_dir();
+    const std::vector<std::string> removed =
+        engine::clean_after_dead_runs(folder, /*run_folders=*/false);
     std::vector<bench::LockInfo> locks = bench::list_locks(folder);
     if (as_json) {
-      nlohmann::json out = {{"dir", folder}, {"locks", nlohmann::json::array()}};
+      nlohmann::json out = {
+          {"dir", folder}, {"removed", removed}, {"locks", nlohmann::json::array()}};
       for (const auto& l : locks) {
         const auto& h = l.holder;
         out["locks"].push_back({{"file", l.file},
@@ -44,7 +48,11 @@ void add_locks_command(CLI::App& app, int& exit_code) {
                                 {"device", h.device}});
       }
       std::cout << out.dump(2) << "\n";
-    } else if (locks.empty()) {
+      exit_code = kPassed;
+      return;
+    }
+    for (const auto& line : removed) std::cout << line << "\n";
+    if (locks.empty()) {
       std::cout << "no station locks in " << folder << "\n";
     } else {
       std::cout << "station locks in " << folder << ":\n";

@@ -25,6 +25,7 @@ struct ProxyOptions {
   std::string control = "127.0.0.1:0";
   std::string token;
   std::string name = "proxy";
+  std::vector<std::string> allow_from;
 };
 
 int run_proxy(const ProxyOptions& o) {
@@ -56,6 +57,19 @@ int run_proxy(const ProxyOptions& o) {
                 << ") needs --token or $POSRIG_PROXY_TOKEN\n";
       return kUsage;
     }
+  }
+  try {
+    config.allow_from = link::AllowList::parse(o.allow_from);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "rig proxy: --allow-from " << e.what() << "\n";
+    return kUsage;
+  }
+  // Terminals cannot send the token: beyond loopback, only the listed sources get through.
+  if (!bench::is_loopback(config.listen_host) && config.allow_from.empty()) {
+    std::cerr << "rig proxy: --listen beyond loopback (" << config.listen_host
+              << ") needs --allow-from CIDR (the sources terminals connect from): terminals "
+                 "cannot send the token\n";
+    return kUsage;
   }
 
   fault::NetworkProxy proxy(config);
@@ -111,6 +125,9 @@ void add_proxy_command(CLI::App& app, int& exit_code) {
                   "Token every control request carries (needed beyond loopback; or "
                   "$POSRIG_PROXY_TOKEN)");
   cmd->add_option("--name", o.name, "Name used in messages (default proxy)");
+  cmd->add_option("--allow-from", o.allow_from,
+                  "Sources that may connect, CIDR or address (repeat; needed when --listen is "
+                  "beyond loopback)");
   cmd->callback([&exit_code] { exit_code = run_proxy(o); });
 }
 

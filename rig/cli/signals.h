@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "rig/cli/commands.h"
+#include "rig/engine/run_folder.h"
 #include "rig/process/supervisor.h"
 
 namespace rig::cli {
@@ -36,6 +37,7 @@ class SignalWatcher {
           // A second Ctrl-C: the operator wants out now.
           std::fprintf(stderr, "\nrig: second interrupt, stopping at once\n");
           process::stop_all_children(std::chrono::milliseconds(500));
+          engine::RunFolder::remove_all_now();  // its locks too: nothing left for the next run
           std::_Exit(kInterrupted);
         }
         std::fprintf(stderr, "\nrig: interrupted; putting the bench back and writing the report "

@@ -81,11 +81,16 @@ std::string Controller::bring_up() {
   auto note = [&](const std::string& s) {
     if (opt_.on_note) opt_.on_note(s);
   };
-  std::string tmpl = (fs::temp_directory_path() / "posrig-run-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!::mkdtemp(buf.data())) return std::string("cannot create run folder: ") + std::strerror(errno);
-  run_dir_ = buf.data();
+  // What runs that died here left (run folders, their locks) goes first, and is said.
+  const std::string lock_dir =
+      bench_.lock_dir.empty() ? bench::default_lock_dir() : bench_.lock_dir;
+  for (const std::string& line : clean_after_dead_runs(lock_dir)) note(line);
+  try {
+    run_folder_ = std::make_unique<RunFolder>(bench_.name, opt_.out_dir, lock_dir);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  run_dir_ = run_folder_->path();
   vars_.set("bench_dir", bench_.dir);
   vars_.set("rig_dir", opt_.rig_dir.empty() ? executable_dir() : opt_.rig_dir);
   vars_.set("run_dir", run_dir_);
@@ -119,6 +124,7 @@ std::string Controller::bring_up() {
     spec.name = svc.name;
     // The bench's token by environment, never on the command line (visible in ps).
     if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
+    spec.env.emplace_back(kRunDirEnv, run_dir_);  // found by it should this run die
     if (!opt_.logs_dir.empty()) {
       spec.on_line =
           process::append_lines_to((fs::path(opt_.logs_dir) / (svc.name + ".log")).string());
@@ -243,10 +249,7 @@ void Controller::down() {
   for (auto& c : services_) c->stop();
   services_.clear();
   locks_.clear();  // each lock file goes away with its lock
-  if (!run_dir_.empty() && std::getenv("POSRIG_KEEP_RUN_DIR") == nullptr) {
-    std::error_code ec;
-    fs::remove_all(run_dir_, ec);
-  }
+  run_folder_.reset();
   run_dir_.clear();
 }
 

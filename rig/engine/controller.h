@@ -15,6 +15,7 @@
 #include "rig/bench/bench.h"
 #include "rig/bench/card_profile.h"
 #include "rig/bench/station_lock.h"
+#include "rig/engine/run_folder.h"
 #include "rig/engine/station.h"
 #include "rig/report/results.h"
 #include "rig/scenario/scenario.h"
@@ -131,6 +132,7 @@ class Controller {
   std::uint32_t seed_ = 0;
   bench::Variables vars_;
   std::string run_dir_;
+  std::unique_ptr<RunFolder> run_folder_;  // run_dir_, removed when the run ends
   std::map<std::string, bench::CardProfile> cards_;
   std::vector<std::unique_ptr<process::Child>> services_;
   std::vector<std::unique_ptr<Station>> stations_;

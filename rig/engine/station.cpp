@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "rig/engine/run_folder.h"
 #include "rig/fault/driver.h"
 #include "rig/process/token_source.h"
 #include "rig/protocol/redact.h"
@@ -131,6 +132,8 @@ std::string Station::launch_terminal(std::chrono::milliseconds timeout) {
   spec.name = program + "[" + wiring_.name + "]";
   // The bench's token by environment, never on the command line (visible in ps).
   if (!bench_.token.empty()) spec.env.emplace_back(process::kTokenEnv, bench_.token);
+  // Its run folder, by which the next run finds what it left running should this run die.
+  if (vars_.has("run_dir")) spec.env.emplace_back(kRunDirEnv, vars_.get("run_dir"));
   if (!output_dir_.empty()) {
     spec.on_line = process::append_lines_to(
         (std::filesystem::path(output_dir_) / (program + "-" + wiring_.name + ".log")).string());
@@ -164,9 +167,13 @@ std::string Station::up(std::chrono::milliseconds timeout) {
     // 1. Fault proxies in front of host and wallet.
     if (auto it = wiring_.faults.find("network");
         it != wiring_.faults.end() && it->second.driver == "proxy") {
+      std::vector<std::string> allow_from;
+      for (const auto& entry : it->second.settings.value("allow_from", nlohmann::json::array())) {
+        allow_from.push_back(vars_.expand(entry.get<std::string>()));
+      }
       network_ = std::make_shared<fault::NetworkFixture>(
           wiring_.name, vars_.expand(wiring_.host.iso), vars_.expand(wiring_.host.wallet),
-          bench_.bind, recorder);
+          bench_.bind, link::AllowList::parse(allow_from), recorder);
       network_->start();
       vars_.set("network.iso", network_->iso_endpoint());
       vars_.set("network.wallet", network_->wallet_endpoint());

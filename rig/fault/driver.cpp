@@ -182,7 +182,8 @@ void read_settings(const DriverInfo& info, YamlReader& reader, MapReader& m,
         if (reader.read(n, v)) out[s.name] = v.count();
         break;
       }
-      case Setting::Type::argv: {
+      case Setting::Type::argv:
+      case Setting::Type::list: {
         std::vector<std::string> v;
         if (!reader.read(n, v)) break;
         if (v.empty()) {

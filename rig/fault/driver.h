@@ -75,6 +75,7 @@ struct Setting {
     choice,    // one of `choices`
     duration,  // "500ms", "2s": stored as whole milliseconds
     argv,      // a non-empty list of strings
+    list,      // a non-empty list of strings (not a command line: allow_from's CIDR blocks)
     // FAULT_OR_ACTION: {apply: X, clear: X} for actions of the wired family, X an argv list
     // (argv_actions) or an instruction text (text_actions); `clear` is required for faults
     // and optional for fixture actions.

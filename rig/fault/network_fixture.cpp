@@ -61,12 +61,14 @@ Direction parse_scenario_direction(const std::string& s) {
 }
 
 std::unique_ptr<NetworkProxy> make_proxy(const std::string& name, const std::string& upstream,
-                                         const std::string& bind, Framing framing) {
+                                         const std::string& bind, const link::AllowList& allow_from,
+                                         Framing framing) {
   if (upstream.empty()) return nullptr;
   auto [host, port] = rig::link::split_host_port(upstream);
   ProxyConfig config;
   config.name = name;
   config.listen_host = bind;
+  config.allow_from = allow_from;
   config.upstream_host = host;
   config.upstream_port = port;
   config.framing = framing;
@@ -76,10 +78,11 @@ std::unique_ptr<NetworkProxy> make_proxy(const std::string& name, const std::str
 }  // namespace
 
 NetworkFixture::NetworkFixture(std::string station, const std::string& host_iso,
-                               const std::string& wallet, std::string bind, FixtureRecorder record)
+                               const std::string& wallet, std::string bind,
+                               const link::AllowList& allow_from, FixtureRecorder record)
     : station_(std::move(station)), bind_(std::move(bind)), record_(std::move(record)) {
-  iso_ = make_proxy("host", host_iso, bind_, Framing::iso8583);
-  wallet_ = make_proxy("wallet", wallet, bind_, Framing::http);
+  iso_ = make_proxy("host", host_iso, bind_, allow_from, Framing::iso8583);
+  wallet_ = make_proxy("wallet", wallet, bind_, allow_from, Framing::http);
 }
 
 NetworkFixture::~NetworkFixture() { stop(); }
@@ -149,6 +152,22 @@ const DriverInfo& proxy_driver() {
     d.doc = "the built-in network fault proxy between the terminal and its host and wallet";
     d.families = {"network"};
     d.watches_messages = true;
+    d.settings = {
+        MakeSetting("allow_from", Setting::Type::list,
+                    "sources (CIDR blocks or addresses) that may connect; required when the "
+                    "bench's bind is beyond loopback, since a terminal cannot send the token")};
+    d.check = [](const std::string&, const json& settings, const SettingError& error) {
+      if (!settings.contains("allow_from")) return;
+      for (const auto& entry : settings["allow_from"]) {
+        const std::string text = entry.get<std::string>();
+        if (text.find("${") != std::string::npos) continue;  // checked when expanded
+        try {
+          (void)link::parse_cidr(text);
+        } catch (const std::invalid_argument& e) {
+          error("allow_from", std::string("allow_from: ") + e.what());
+        }
+      }
+    };
     d.refuses = serves_family;
     // No make: the station builds the proxies first, since the terminal is pointed at them.
     return d;

@@ -4,8 +4,10 @@
 // ${network.wallet}). Every message they see goes to the station's timeline as a
 // host_message / wallet_message entry, with sensitive fields masked.
 //
-// Settings: none. It serves every network.* fault, waits for message triggers itself, and is
-// what host_message and wallet_message checks read (network.observe).
+// Settings: `allow_from` (CIDR blocks), the sources its proxies accept; required when the
+// bench binds beyond loopback (rig/link/allow_list.h). It serves every network.* fault, waits
+// for message triggers itself, and is what host_message and wallet_message checks read
+// (network.observe).
 #pragma once
 
 #include <map>
@@ -23,9 +25,10 @@ const DriverInfo& proxy_driver();
 
 class NetworkFixture : public FixtureDriver {
  public:
-  // Endpoints are HOST:PORT; an empty one gets no proxy. `bind` is the listen address.
+  // Endpoints are HOST:PORT; an empty one gets no proxy. `bind` is the listen address, and
+  // `allow_from` the sources that may connect (empty: any).
   NetworkFixture(std::string station, const std::string& host_iso, const std::string& wallet,
-                 std::string bind, FixtureRecorder record);
+                 std::string bind, const link::AllowList& allow_from, FixtureRecorder record);
   ~NetworkFixture() override;
 
   // Starts the proxies; throws std::runtime_error when one cannot listen or resolve.

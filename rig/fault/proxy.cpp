@@ -300,6 +300,7 @@ class NetworkProxy::Impl {
   }
 
   std::size_t open_connections() const { return open_count_; }
+  std::uint64_t refused_sources() const { return refused_sources_; }
 
   std::optional<ProxyMessage> wait_for_message(
       const std::function<bool(const ProxyMessage&)>& match, ProxyClock::time_point deadline,
@@ -470,6 +471,19 @@ class NetworkProxy::Impl {
     });
   }
 
+  // Said in one event, then at most once a second with the count: a port scan or a
+  // misconfigured device retrying must not flood the log or the station's timeline.
+  void refuse_source(std::uint64_t id, const std::string& peer) {
+    const std::uint64_t count = ++refused_sources_;
+    const auto now = ProxyClock::now();
+    if (count > 1 && now - last_refusal_said_ < std::chrono::seconds(1)) return;
+    last_refusal_said_ = now;
+    emit(ProxyEvent::Kind::connection_refused, 0, id,
+         fmt::format("connection {} from {} refused: its source is not in allow_from ({}); {} "
+                     "refused so far",
+                     id, peer, config_.allow_from.to_string(), count));
+  }
+
   bool hard_down_live() const {
     return std::any_of(faults_.begin(), faults_.end(),
                        [](const FaultPtr& fault) { return fault->hard_down; });
@@ -483,6 +497,11 @@ class NetworkProxy::Impl {
     error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     const std::string peer_text = ec ? std::string("?") : format_endpoint(peer);
+    if (!config_.allow_from.empty() && (ec || !config_.allow_from.allows(peer.address()))) {
+      socket.close(ec);  // before a byte is read or an upstream connection made
+      refuse_source(id, peer_text);
+      return;
+    }
     for (const auto& fault : faults_) {
       if (fault->spec.kind == FaultKind::down && fault->fired && !fault->hard_down &&
           fault->draw()) {
@@ -1139,6 +1158,8 @@ class NetworkProxy::Impl {
   FaultId next_fault_ = 1;
 
   std::atomic<std::size_t> open_count_{0};
+  std::atomic<std::uint64_t> refused_sources_{0};
+  ProxyClock::time_point last_refusal_said_{};  // the proxy's thread only
 
   mutable std::mutex log_mu_;
   mutable std::condition_variable log_cv_;
@@ -1170,6 +1191,7 @@ std::uint64_t NetworkProxy::message_count() const { return impl_->message_count(
 std::uint64_t NetworkProxy::first_message() const { return impl_->first_message(); }
 std::vector<ProxyEvent> NetworkProxy::events() const { return impl_->events(); }
 std::size_t NetworkProxy::open_connections() const { return impl_->open_connections(); }
+std::uint64_t NetworkProxy::refused_sources() const { return impl_->refused_sources(); }
 std::optional<ProxyMessage> NetworkProxy::wait_for_message(
     const std::function<bool(const ProxyMessage&)>& match, ProxyClock::time_point deadline,
     std::uint64_t from) const {

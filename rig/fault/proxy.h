@@ -62,15 +62,21 @@
 
 #include "rig/fault/proxy_fault.h"
 #include "rig/fault/proxy_record.h"
+#include "rig/link/allow_list.h"
 
 namespace rig::fault {
 
 struct ProxyConfig {
   std::string name = "proxy";  // used in event and error texts: "host", "wallet"
   // Where the terminal connects. Loopback by default; port 0 takes an ephemeral port. (Binding
-  // beyond loopback needs the bench's token; the bench checks that before asking.)
+  // beyond loopback needs the bench's token and an allow_from; the bench checks that before
+  // asking.)
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 0;
+  // The sources that may connect (empty: any). A connection from another source is closed at
+  // accept — nothing read, nothing forwarded, no upstream connection — and counted
+  // (refused_sources()); a connection_refused event says so, at most once a second.
+  link::AllowList allow_from;
   // Where each connection is relayed. A name is resolved once, at start().
   std::string upstream_host = "127.0.0.1";
   std::uint16_t upstream_port = 0;
@@ -144,6 +150,8 @@ class NetworkProxy {
   std::vector<ProxyEvent> events() const;
   // Connections open now.
   std::size_t open_connections() const;
+  // Connections closed at accept because their source is not in allow_from, since start().
+  std::uint64_t refused_sources() const;
 
   // The first message with index >= `from` for which `match` returns true, waiting for new
   // messages until `deadline`. nullopt at the deadline or when the proxy stops. `match` runs

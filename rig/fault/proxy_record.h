@@ -70,7 +70,8 @@ struct ProxyEvent {
     fault_expired,       // its `for` duration ran out
     connection_opened,   // accepted and connected upstream
     connection_closed,   // `text` says why and by whom
-    connection_refused,  // accepted and closed at once by a `down` fault with probability
+    connection_refused,  // accepted and closed at once: by a `down` fault with probability, or
+                         // its source is not in allow_from
     error,               // the proxy could not do something (e.g. listen again after `down`)
   };
   ProxyClock::time_point time{};

@@ -220,6 +220,33 @@ void OutLock::release() {
   path_.clear();
 }
 
+bool remove_dead_out_lock(const std::string& dir, long pid) {
+  const std::string path = (fs::path(dir) / ".rig.lock").string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool removed = false;
+  struct stat by_fd {
+  }, by_path{};
+  // Locked, and still the file at the path: a run that opened it meanwhile opens it again
+  // (acquire), as after a release.
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &by_fd) == 0 &&
+      ::stat(path.c_str(), &by_path) == 0 && by_fd.st_ino == by_path.st_ino &&
+      by_fd.st_dev == by_path.st_dev) {
+    const std::string suffix = ".tmp-" + std::to_string(pid);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.size() > suffix.size() && name[0] == '.' &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        fs::remove(e.path(), ec);
+      }
+    }
+    removed = ::unlink(path.c_str()) == 0;
+  }
+  ::close(fd);
+  return removed;
+}
+
 std::string claim_report_dir(const std::string& dir, const std::string& who, OutLock& lock) {
   std::string busy = lock.acquire(dir, who);
   if (!busy.empty()) return busy;

@@ -45,6 +45,12 @@ class OutLock {
   std::string path_;
 };
 
+// What a run that died left in its report folder `dir`: the lock file, when no run holds it,
+// and the temporary files that run (`pid`) was writing (.NAME.tmp-PID). The reports and the
+// journal stay: they are the record of that run (`rig report` renders it). Returns true when
+// the lock file was removed; a held lock is never touched.
+bool remove_dead_out_lock(const std::string& dir, long pid);
+
 // Takes `dir` for one run (`lock`, for `who`) and removes the reports an earlier run left there
 // (journal.jsonl, results.json, junit.xml, report.html), so that they never pass for this run's.
 // Returns "" or why not (OutLock::acquire's text). `rig run --out` and posrig.run(out=) use it.

@@ -24,11 +24,13 @@ def echo_request(stan: int) -> bytes:
     return len(body).to_bytes(2, "big") + body
 
 
-def exchange(endpoint, data: bytes, timeout=5.0):
-    """Sends one framed message on a new connection: the framed reply; b"" when the connection
-    was closed without one; None when nothing came within `timeout`."""
+def exchange(endpoint, data: bytes, timeout=5.0, source=None):
+    """Sends one framed message on a new connection (from address `source` when given): the
+    framed reply; b"" when the connection was closed without one; None when nothing came within
+    `timeout`."""
     host, port = endpoint.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=timeout) as s:
+    with socket.create_connection((host, int(port)), timeout=timeout,
+                                  source_address=(source, 0) if source else None) as s:
         s.sendall(data)
         got = b""
         try:
@@ -276,6 +278,37 @@ def test_token_beyond_loopback(rig, vhost):
     finally:
         code, _ = stop(proc, signal.SIGINT)
         assert code == 0
+
+
+def test_allow_from_beyond_loopback(rig, vhost):
+    """A terminal cannot send the token: beyond loopback only listed sources get through."""
+    env = {"POSRIG_PROXY_TOKEN": "s3cret"}
+    for extra, message in (
+            ([], "rig proxy: --listen beyond loopback (0.0.0.0) needs --allow-from CIDR (the "
+                 "sources terminals connect from): terminals cannot send the token"),
+            (["--allow-from", "10.1.2.0/33"],
+             "rig proxy: --allow-from '10.1.2.0/33': the prefix of an IPv4 block is 0 to 32")):
+        r = subprocess.run([str(rig), "proxy", "--upstream", vhost["iso"], "--listen", "0.0.0.0:0",
+                            *extra], capture_output=True, text=True, timeout=30,
+                           env=dict(os.environ, **env))
+        assert r.returncode == 2, r.stderr
+        assert message in r.stderr, r.stderr
+
+    # All of 127.0.0.0/8 is loopback: 127.0.0.3 is a source outside the list, without root.
+    proc, ready = start([str(rig), "proxy", "--upstream", vhost["iso"], "--listen", "127.0.0.2:0",
+                         "--allow-from", "127.0.0.1/32", "--verbose"])
+    try:
+        for stan in (1, 2, 3):
+            assert exchange(ready["listen"], echo_request(stan), source="127.0.0.3") == b""
+        assert exchange(ready["listen"], echo_request(4), source="127.0.0.1")[:4] == b"0810"
+    finally:
+        code, err = stop(proc, signal.SIGINT)
+    assert code == 0, err
+    refused = [line for line in err.splitlines() if "refused: its source" in line]
+    assert len(refused) == 1, err  # said once within the second, counted
+    assert re.search(r"connection 1 from 127\.0\.0\.3:\d+ refused: its source is not in "
+                     r"allow_from \(127\.0\.0\.1/32\); 1 refused so far", refused[0]), refused
+    assert "message 0 conn 4 to_host 0800" in err, err  # only the listed source's message
 
 
 def test_exit_codes(rig, vhost):

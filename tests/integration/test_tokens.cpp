@@ -1,10 +1,16 @@
 // Tokens that protect (docs/bench.md, "Tokens"), on the virtual bench given a token: the rig
 // passes it to every part it starts by environment ($POSRIG_TOKEN), never on a command line;
 // vterm's control port and vhost's wallet and admin endpoints then require it, and the rig's
-// fixture and admin clients and vterm's wallet client send it, so card and QR sales pass.
+// fixture and admin clients and vterm's wallet client send it, so card and QR sales pass. The
+// proxies' data path, where terminals send no token, is open beyond loopback only to the sources
+// a station's `allow_from` lists.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <regex>
@@ -92,6 +98,82 @@ TEST_F(TokensTest, CardAndQrSalesPassWithTheTokenRequiredEverywhere) {
     if (!f.is_regular_file()) continue;
     EXPECT_EQ(read_file(f.path()).find(kToken), std::string::npos) << f.path();
   }
+}
+
+// Connects from 127.0.0.3 (loopback, yet not 127.0.0.1) to 127.0.0.1:port, sends an ISO 8583
+// echo request and reads until the connection closes: what came back ("" when nothing did).
+std::string from_outside(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{}, to{};
+  from.sin_family = to.sin_family = AF_INET;
+  ::inet_pton(AF_INET, "127.0.0.3", &from.sin_addr);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  timeval five{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &five, sizeof five);
+  std::string got;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+    // A real 0800 (fields 7, 11, 41), which vhost would answer with an 0810.
+    const std::string body = "0800" + std::string("\x02\x20\x00\x00\x00\x80\x00\x00", 8) +
+                             "1203120000" + "000001" + "RIG00001";
+    const std::string echo = std::string(1, '\0') + static_cast<char>(body.size()) + body;
+    [[maybe_unused]] ssize_t sent = ::send(fd, echo.data(), echo.size(), MSG_NOSIGNAL);
+    char buf[256];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) got.append(buf, n);
+  } else {
+    got = "cannot connect";
+  }
+  ::close(fd);
+  return got;
+}
+
+TEST_F(TokensTest, ProxyBeyondLoopbackForwardsOnlyForListedSources) {
+  std::string wide = std::regex_replace(bench_text(), std::regex("\ntime_scale: "),
+                                        "\nbind: 0.0.0.0\ntoken: " + kToken + "\ntime_scale: ");
+  std::string output;
+  EXPECT_EQ(rig("validate " + write("none.yaml", "name: n\nfamily: f\nsteps:\n  - reset: {}\n") +
+                    " --bench " + write_bench(wide, "unlisted.yaml"),
+                &output),
+            2);
+  EXPECT_NE(output.find("unlisted.yaml:53:14: the network proxy of station 'lane1' would listen on "
+                        "'0.0.0.0' (beyond loopback), where terminals cannot send the token"),
+            std::string::npos)
+      << output;
+
+  wide = std::regex_replace(wide, std::regex("network: \\{driver: proxy\\}"),
+                            "network: {driver: proxy, allow_from: [127.0.0.1/32]}");
+  rig::process::Spec spec;
+  spec.argv = {kRig, "bench", "up", "--bench", write_bench(wide, "listed.yaml")};
+  rig::process::Child child(spec);
+  ASSERT_TRUE(child.start());
+  auto line = child.wait_for_line(std::regex("^station=lane1 .*"),
+                                  rig::process::after(std::chrono::seconds(60)));
+  ASSERT_TRUE(line.status) << line.status.message;
+  std::smatch port;
+  ASSERT_TRUE(std::regex_search(line.line.text, port, std::regex(" proxy=0\\.0\\.0\\.0:(\\d+) ")))
+      << line.line.text;
+  ASSERT_TRUE(
+      child.wait_for_line(std::regex("^READY$"), rig::process::after(std::chrono::seconds(60)))
+          .status);
+  // 127.0.0.3 is not listed: closed at accept, nothing comes back.
+  EXPECT_EQ(from_outside(std::stoi(port[1])), "");
+  ::kill(child.pid(), SIGTERM);
+  auto status = child.wait_exit(rig::process::after(std::chrono::seconds(30)));
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->code, 0) << status->describe();
+
+  // The terminals (from 127.0.0.1) go through: a card sale passes.
+  const std::string card = write("card.yaml",
+                                 "name: card sale through a listed source\nfamily: tokens\n"
+                                 "steps:\n"
+                                 "  - sale: {amount: \"3.00\", method: card, card: visa-chip}\n"
+                                 "  - expect: {result: {status: APPROVED}, within: 40s}\n");
+  EXPECT_EQ(
+      rig("run " + card + " --bench " + dir_.string() + "/listed.yaml --jobs 1 --out " + out(),
+          &output),
+      0)
+      << output;
 }
 
 }  // namespace

@@ -151,6 +151,38 @@ TEST(BenchLoad, ReportsEveryMistake) {
   EXPECT_EQ(issues, want);
 }
 
+// Beyond loopback the proxy's data path is open only to listed sources (a terminal cannot send
+// the token): without allow_from the bench is refused at the station's network entry.
+TEST(BenchLoad, ProxyBeyondLoopbackNeedsAnAllowList) {
+  const std::string head =
+      "name: b\n"
+      "bind: 0.0.0.0\n"
+      "token: s3cret\n"
+      "stations:\n"
+      "  - name: lane1\n"
+      "    terminal: {link: pty}\n";
+  EXPECT_EQ(issues_of(head + "    network: {driver: proxy}\n"),
+            std::vector<std::string>{
+                "7:14: the network proxy of station 'lane1' would listen on '0.0.0.0' (beyond "
+                "loopback), where terminals cannot send the token: list the sources it accepts, "
+                "allow_from: [CIDR, …]"});
+  EXPECT_EQ(issues_of(head + "    network: {driver: proxy, allow_from: [10.1.2.0/24, \"::1\"]}\n"),
+            std::vector<std::string>{});
+  EXPECT_EQ(issues_of(head + "    network: {driver: proxy, allow_from: [10.1.2.0/33]}\n"),
+            std::vector<std::string>{
+                "7:42: allow_from: '10.1.2.0/33': the prefix of an IPv4 block is 0 to 32"});
+  EXPECT_EQ(issues_of(head + "    network: {driver: proxy, allow_from: []}\n"),
+            (std::vector<std::string>{
+                "7:14: the network proxy of station 'lane1' would listen on '0.0.0.0' (beyond "
+                "loopback), where terminals cannot send the token: list the sources it accepts, "
+                "allow_from: [CIDR, …]",
+                "7:42: allow_from of network driver proxy is empty"}));
+  // On loopback it is optional, and applies when given.
+  EXPECT_EQ(issues_of("name: b\nstations:\n  - name: lane1\n    terminal: {link: pty}\n"
+                      "    network: {driver: proxy, allow_from: [127.0.0.1]}\n"),
+            std::vector<std::string>{});
+}
+
 // The terminal driver is one the registry knows; its own settings are kept as text.
 TEST(BenchLoad, TerminalDriverAndItsSettings) {
   auto issues = issues_of(
@@ -216,13 +248,13 @@ TEST(BenchLoad, DeclaredTerminalSettingsAreChecked) {
 
 // Loopback is decided on the parsed address: no name but "localhost" is looked up or trusted.
 TEST(BenchLoad, LoopbackIsTheParsedAddressOnly) {
-  for (const char* yes : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "localhost",
-                          "::ffff:127.0.0.1"}) {
+  for (const char* yes :
+       {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "localhost", "::ffff:127.0.0.1"}) {
     EXPECT_TRUE(rig::bench::is_loopback(yes)) << yes;
   }
-  for (const char* no : {"127.evil.example", "127.0.0.1.nip.io", "127.", "127.0.0.256",
-                         "0.0.0.0", "::", "10.0.0.1", "::ffff:10.0.0.1", "localhost.evil.example",
-                         "LOCALHOST.", "", " 127.0.0.1"}) {
+  for (const char* no :
+       {"127.evil.example", "127.0.0.1.nip.io", "127.", "127.0.0.256", "0.0.0.0", "::", "10.0.0.1",
+        "::ffff:10.0.0.1", "localhost.evil.example", "LOCALHOST.", "", " 127.0.0.1"}) {
     EXPECT_FALSE(rig::bench::is_loopback(no)) << no;
   }
 }

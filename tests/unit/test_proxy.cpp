@@ -98,6 +98,24 @@ class Socket {
     return Socket(fd);
   }
 
+  // Connects from `source` (any port) to `host`:port, both IPv4 loopback addresses.
+  static Socket connect_from(const char* source, const char* host, std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, host, &to.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
+        ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+      ::close(fd);
+      return Socket();
+    }
+    return Socket(fd);
+  }
+
   bool valid() const { return fd_ >= 0; }
   int fd() const { return fd_; }
 
@@ -383,6 +401,48 @@ TEST_F(ProxyTest, ForwardsBothDirectionsAndHalfCloses) {
   EXPECT_EQ(messages[2].index, 2u);
   EXPECT_FALSE(messages[0].faulted());
   EXPECT_LE(messages[0].time, messages[1].time);
+}
+
+// A terminal cannot send a token: a proxy with an allow-list forwards only for listed sources.
+// All of 127.0.0.0/8 is loopback on Linux, so sources other than 127.0.0.1 need no root.
+TEST_F(ProxyTest, SourceOutsideTheAllowListIsClosedAtAcceptNeverForwarded) {
+  ProxyConfig config = config_for(upstream_, Framing::raw);
+  config.listen_host = "127.0.0.2";
+  config.allow_from = rig::link::AllowList::parse({"127.0.0.1/32", "10.0.0.0/8"});
+  proxy_ = std::make_unique<NetworkProxy>(config);
+  EventWatch watch(*proxy_);
+  proxy_->start();
+  const std::uint16_t port = proxy_->listen_endpoint().port;
+
+  for (int i = 0; i < 3; ++i) {
+    Socket outsider = Socket::connect_from("127.0.0.3", "127.0.0.2", port);
+    ASSERT_TRUE(outsider.valid());
+    outsider.send_all("0200 from outside");
+    EXPECT_TRUE(ended(outsider.read(0, kShould)));
+  }
+  EXPECT_FALSE(upstream_.accept(kMustNot).valid());  // no upstream connection was made
+  EXPECT_EQ(proxy_->refused_sources(), 3u);
+  EXPECT_EQ(proxy_->message_count(), 0u);
+  EXPECT_EQ(proxy_->open_connections(), 0u);
+  auto refused = watch.wait(ProxyEvent::Kind::connection_refused);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->text.rfind("connection 1 from 127.0.0.3:", 0), 0u) << refused->text;
+  EXPECT_NE(refused->text.find(" refused: its source is not in allow_from (127.0.0.1/32, "
+                               "10.0.0.0/8); 1 refused so far"),
+            std::string::npos)
+      << refused->text;
+  // Said once: the next ones within the second are only counted.
+  std::size_t said = 0;
+  for (const auto& e : watch.events()) said += e.kind == ProxyEvent::Kind::connection_refused;
+  EXPECT_EQ(said, 1u);
+
+  Socket insider = Socket::connect_from("127.0.0.1", "127.0.0.2", port);
+  ASSERT_TRUE(insider.valid());
+  Socket server = upstream_.accept();
+  ASSERT_TRUE(server.valid());
+  ASSERT_TRUE(insider.send_all("hello host"));
+  EXPECT_EQ(server.read(10, kShould).data, "hello host");
+  EXPECT_EQ(proxy_->refused_sources(), 3u);
 }
 
 TEST_F(ProxyTest, IsoFramingRecordsMtisFieldsAndDirections) {

@@ -179,6 +179,36 @@ TEST_F(StationLockTest, LockOfADeadHolderIsTakenOverAndSaid) {
   EXPECT_EQ(files(), 0u);
 }
 
+TEST_F(StationLockTest, DeadLocksAreRemovedHeldAndNewOnesStay) {
+  // A dead holder's file (its process ended without letting go), a held one, and an empty one a
+  // run has just made and not yet locked.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string why;
+    auto lock = StationLock::take("tcp:10.0.0.5:4001", me("lane1"), options(), &why);
+    ::_exit(lock ? 0 : 1);  // no destructor: the file stays, its lock goes
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  std::string why;
+  auto held = StationLock::take("tcp:10.0.0.6:4001", me("lane2"), options(), &why);
+  ASSERT_TRUE(held) << why;
+  std::ofstream(rig::bench::lock_file(dir_, "tcp:10.0.0.7:4001")).flush();
+  ASSERT_EQ(files(), 3u);
+
+  auto removed = rig::bench::remove_dead_locks(dir_);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0].pid, child);
+  EXPECT_EQ(removed[0].station, "lane1");
+  EXPECT_EQ(removed[0].device, "tcp:10.0.0.5:4001");
+  EXPECT_FALSE(fs::exists(rig::bench::lock_file(dir_, "tcp:10.0.0.5:4001")));
+  EXPECT_TRUE(fs::exists(held->file()));
+  EXPECT_TRUE(fs::exists(rig::bench::lock_file(dir_, "tcp:10.0.0.7:4001")));
+  EXPECT_TRUE(rig::bench::remove_dead_locks(dir_).empty());
+}
+
 TEST_F(StationLockTest, LockFileNamesAreReadableAndDistinct) {
   EXPECT_EQ(
       fs::path(rig::bench::lock_file("/l", "tcp:a:b")).filename().string().rfind("tcp_a_b-", 0),
