@@ -228,7 +228,7 @@ TEST(ExploreScenarios, ThePowerCutAtAnApprovalIsWrittenOutAsARunnableScenario) {
             "  - clear: power.cut\n"
             "  - expect: {event: BOOT, within: 60s}\n"
             "  - last\n"
-            "  - expect: {result: {}, within: 10s}\n"
+            "  - expect: {result: {}, within: 30s}\n"
             "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
             "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n");
   EXPECT_EQ(rig::explore::find_flow("refund-twice"), nullptr);
