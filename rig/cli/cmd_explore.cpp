@@ -25,6 +25,7 @@ void add_explore_command(CLI::App& app, int& exit_code) {
   static std::string out_dir;
   static std::vector<std::string> var_args;
   static bool resume = false;
+  static int depth = 1;
   cmd->add_option("--bench", bench_file, "Bench file (fixtures/benches/*.yaml)")->required();
   std::vector<std::string> flow_names;
   for (const auto& f : explore::flows()) flow_names.push_back(f.name);
@@ -38,12 +39,17 @@ void add_explore_command(CLI::App& app, int& exit_code) {
                   "Output folder: explore.json, findings/, junit.xml, results.json, report.html "
                   "(default reports/explore-<UTC time>)");
   add_repeatable(cmd, "--var", var_args, "Set a bench variable: NAME=VALUE (repeatable)");
+  cmd->add_option("--depth", depth,
+                  "1: one fault per run (default); 2: also a second fault at each boundary the "
+                  "first brought about (its reversal, repeat, events)")
+      ->check(CLI::Range(1, 2));
   cmd->add_flag("--resume", resume,
                 "Continue the exploration whose --out folder is given: runs judged there are "
                 "kept, the rest run (its seed unless --seed)");
   cmd->callback([&exit_code] {
     explore::Options opt;
     opt.flow = flow;
+    opt.depth = depth;
     opt.bench_file = bench_file;
     if (!budget.empty()) {
       if (std::regex_match(budget, std::regex("[0-9]+"))) {

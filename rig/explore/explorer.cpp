@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -143,6 +144,8 @@ json to_json(const Outcome& o) {
             {"runs", o.runs.size()},
             {"left", o.left},
             {"resumed", o.resumed},
+            {"depth", o.depth},
+            {"pruned", o.pruned},
             {"held", held},
             {"violated", violated},
             {"errors", errors},
@@ -239,6 +242,7 @@ Outcome Explorer::run() {
   out.flow = flow_->name;
   out.bench = bench_.name;
   out.seed = opt_.seed;
+  out.depth = opt_.depth;
   out.clean.id = "clean";
   out.clean.boundary = "none";
   out.clean.fault = "none";
@@ -316,52 +320,27 @@ Outcome Explorer::run() {
   say("rig explore: " + flow_->name + ": " + std::to_string(out.boundaries.size()) +
       " boundaries: " + listed);
 
-  // Every boundary x fault, in an order drawn from the seed.
+  // A run: its faults, one (depth 1) or two (depth 2: the second at a boundary the first
+  // brought about).
   struct Case {
-    const Boundary* b;
-    FaultCase f;
+    std::vector<Injection> faults;
+    std::string id() const { return case_id(faults); }
   };
+  auto joined = [](const Case& c, bool boundaries) {
+    std::string text;
+    for (const Injection& i : c.faults) {
+      text += (text.empty() ? "" : "+") + (boundaries ? i.at.id() : i.fault.fault);
+    }
+    return text;
+  };
+  // Every boundary x fault, in an order drawn from the seed.
   std::vector<Case> cases;
   for (const Boundary& b : out.boundaries) {
-    for (FaultCase& f : faults_for(b)) cases.push_back({&b, std::move(f)});
+    for (FaultCase& f : faults_for(b)) cases.push_back({{Injection{b, std::move(f)}}});
   }
   out.planned = static_cast<int>(cases.size());
-  std::vector<std::size_t> order = scenario::RunOrder(opt_.seed, true).next_round(cases.size());
-
-  // Resuming: the runs the earlier exploration judged are taken over and not run again (the
-  // same seed gives the same order; a run whose boundary this clean run did not show is run
-  // afresh or dropped).
-  std::set<std::size_t> judged_before;
-  if (opt_.resume) {
-    std::map<std::string, std::size_t> by_id;
-    for (std::size_t i = 0; i < cases.size(); ++i) {
-      by_id["explore/" + case_id(*cases[i].b, cases[i].f)] = i;
-    }
-    int unmatched = 0;
-    for (const report::ScenarioResult& r : opt_.resume->judged) {
-      if (r.id == "explore/clean") continue;  // this exploration made its own clean run
-      auto it = by_id.find(r.id);
-      if (it == by_id.end()) ++unmatched;
-      if (it == by_id.end() || !judged_before.insert(it->second).second) continue;
-      const Case& c = cases[it->second];
-      Run v = verdict_of(r);
-      v.boundary = c.b->id();
-      v.fault = c.f.fault;
-      v.yaml = scenario_text(*flow_, *c.b, c.f);
-      out.runs.push_back(std::move(v));
-      results.push_back(r);
-    }
-    out.resumed = static_cast<int>(out.runs.size());
-    order.erase(std::remove_if(order.begin(), order.end(),
-                               [&](std::size_t i) { return judged_before.count(i) > 0; }),
-                order.end());
-    say("rig explore: resuming: " + std::to_string(out.resumed) + " of " +
-        std::to_string(cases.size()) + " runs judged before, " + std::to_string(order.size()) +
-        " to run" +
-        (unmatched > 0 ? " (" + std::to_string(unmatched) +
-                             " earlier runs match no boundary of this clean run)"
-                       : ""));
-  }
+  const std::vector<std::size_t> first_order =
+      scenario::RunOrder(opt_.seed, true).next_round(cases.size());
 
   // The journal: every judged run, fsynced as it finishes, so that a killed exploration can
   // be resumed (and `rig report` renders its reports).
@@ -378,9 +357,7 @@ Outcome Explorer::run() {
   if (!opt_.out_dir.empty()) {
     std::vector<report::PlannedAttempt> planned;
     planned.push_back({"explore/clean", 1, "", "explore", "", {}});
-    for (const Case& c : cases) {
-      planned.push_back({"explore/" + case_id(*c.b, c.f), 1, "", "explore", "", {}});
-    }
+    for (const Case& c : cases) planned.push_back({"explore/" + c.id(), 1, "", "explore", "", {}});
     try {
       journal = std::make_unique<report::Journal>((fs::path(opt_.out_dir) / kJournal).string(),
                                                   run_header(out), planned);
@@ -390,26 +367,59 @@ Outcome Explorer::run() {
     for (const report::ScenarioResult& r : results) journal_append(r);
   }
 
-  std::size_t budget = order.size();
-  if (opt_.budget_runs > 0) budget = std::min<std::size_t>(budget, opt_.budget_runs);
-  say("rig explore: " + std::to_string(cases.size()) + " runs planned" +
-      (budget < cases.size() ? ", " + std::to_string(budget) + " within the budget" : ""));
+  // Resuming: the runs the earlier exploration judged are taken over, not run again (the same
+  // seed gives the same order).
+  std::map<std::string, report::ScenarioResult> earlier;  // by scenario id
+  if (opt_.resume) {
+    for (const report::ScenarioResult& r : opt_.resume->judged) {
+      if (r.id != "explore/clean") earlier[r.id] = r;  // this exploration made its own clean run
+    }
+  }
+  auto take_over = [&](std::vector<std::size_t>& to_run) {
+    std::vector<std::size_t> rest;
+    for (std::size_t i : to_run) {
+      auto it = earlier.find("explore/" + cases[i].id());
+      if (it == earlier.end()) {
+        rest.push_back(i);
+        continue;
+      }
+      Run v = verdict_of(it->second);
+      v.boundary = joined(cases[i], true);
+      v.fault = joined(cases[i], false);
+      v.yaml = scenario_text(*flow_, cases[i].faults);
+      out.runs.push_back(std::move(v));
+      results.push_back(it->second);
+      journal_append(it->second);
+      earlier.erase(it);
+      ++out.resumed;
+    }
+    to_run = std::move(rest);
+  };
+  std::vector<std::size_t> order = first_order;
+  if (opt_.resume) {
+    take_over(order);
+    say("rig explore: resuming: " + std::to_string(out.resumed) + " of " +
+        std::to_string(cases.size()) + " runs judged before, " + std::to_string(order.size()) +
+        " to run");
+  }
 
-  // All at once on the bench's stations; with a time budget, in batches of one run per
-  // station, so that the budget stops between batches.
-  const std::size_t batch = opt_.budget_time.count() > 0
-                                ? std::max<std::size_t>(1, controller.stations().size())
-                                : std::max<std::size_t>(1, budget);
+  const std::size_t allowed = opt_.budget_runs > 0 ? static_cast<std::size_t>(opt_.budget_runs)
+                                                   : std::numeric_limits<std::size_t>::max();
+  std::size_t started = 0;  // runs started by this invocation
+  std::size_t total = 0;    // of them planned so far, for the progress lines
+  auto time_over = [&] {
+    return opt_.budget_time.count() > 0 && ms_since(start) >= opt_.budget_time.count();
+  };
   std::map<std::string, std::size_t> running;  // scenario id -> index into cases
-  std::vector<std::string> texts_of(cases.size());
+  std::map<std::size_t, std::string> texts_of;
   int done = 0;
   auto record = [&](const Case& c, Run v, const std::string& text) {
-    v.boundary = c.b->id();
-    v.fault = c.f.fault;
+    v.boundary = joined(c, true);
+    v.fault = joined(c, false);
     v.yaml = text;
     ++done;
     char head[64];
-    std::snprintf(head, sizeof head, "[%*d/%zu] ", budget >= 100 ? 3 : 2, done, budget);
+    std::snprintf(head, sizeof head, "[%*d/%zu] ", total >= 100 ? 3 : 2, done, total);
     say(head + v.verdict + " " + v.id + " " + v.station + " " + seconds_text(v.duration_ms) +
         (v.evidence.empty() ? "" : "\n        " + v.evidence));
     out.runs.push_back(std::move(v));
@@ -421,34 +431,125 @@ Outcome Explorer::run() {
     journal_append(r);
     record(cases[it->second], verdict_of(r), texts_of[it->second]);
   };
-  std::size_t next = 0;
-  while (next < budget && !interrupted_) {
-    if (opt_.budget_time.count() > 0 && ms_since(start) >= opt_.budget_time.count()) break;
-    std::vector<std::string> texts, names;
-    std::vector<std::size_t> batch_cases;
-    running.clear();
-    for (std::size_t k = next; k < std::min(budget, next + batch); ++k) {
-      const std::size_t i = order[k];
-      const Case& c = cases[i];
-      batch_cases.push_back(i);
-      texts_of[i] = scenario_text(*flow_, *c.b, c.f);
-      texts.push_back(texts_of[i]);
-      names.push_back(case_id(*c.b, c.f) + ".yaml");
-      running["explore/" + case_id(*c.b, c.f)] = i;
+  // Runs `to_run` in its order within the budget: all at once on the bench's stations; with a
+  // time budget, in batches of one run per station, so that the budget stops between batches.
+  auto run_cases = [&](const std::vector<std::size_t>& to_run) {
+    const std::size_t n = std::min(to_run.size(), allowed - std::min(allowed, started));
+    total += n;
+    const std::size_t batch = opt_.budget_time.count() > 0
+                                  ? std::max<std::size_t>(1, controller.stations().size())
+                                  : std::max<std::size_t>(1, n);
+    std::size_t next = 0;
+    while (next < n && !interrupted_ && !time_over()) {
+      std::vector<std::string> texts, names;
+      std::vector<std::size_t> batch_cases;
+      running.clear();
+      for (std::size_t k = next; k < std::min(n, next + batch); ++k) {
+        const std::size_t i = to_run[k];
+        batch_cases.push_back(i);
+        texts_of[i] = scenario_text(*flow_, cases[i].faults);
+        texts.push_back(texts_of[i]);
+        names.push_back(cases[i].id() + ".yaml");
+        running["explore/" + cases[i].id()] = i;
+      }
+      next += batch_cases.size();
+      started += batch_cases.size();
+      load_errors.clear();
+      run_batch(controller, texts, names, &load_errors);
+      for (std::size_t k = 0; k < batch_cases.size(); ++k) {
+        if (load_errors[k].empty()) continue;
+        // A scenario the explorer wrote that does not load is the explorer's mistake: an error.
+        const Case& c = cases[batch_cases[k]];
+        Run v;
+        v.id = c.id();
+        v.verdict = "error";
+        v.evidence = "the explorer's scenario did not load: " + load_errors[k];
+        record(c, v, texts[k]);
+      }
     }
-    next += batch_cases.size();
-    load_errors.clear();
-    run_batch(controller, texts, names, &load_errors);
-    for (std::size_t k = 0; k < batch_cases.size(); ++k) {
-      if (load_errors[k].empty()) continue;
-      // A scenario the explorer wrote that does not load is the explorer's mistake: an error.
-      const Case& c = cases[batch_cases[k]];
-      Run v;
-      v.id = case_id(*c.b, c.f);
-      v.verdict = "error";
-      v.evidence = "the explorer's scenario did not load: " + load_errors[k];
-      record(c, v, texts[k]);
+  };
+
+  const std::size_t first_budget = std::min(order.size(), allowed);
+  say("rig explore: " + std::to_string(cases.size()) + " runs planned" +
+      (first_budget < order.size() ? ", " + std::to_string(first_budget) + " within the budget"
+                                   : ""));
+  run_cases(order);
+
+  // Depth 2: after each first fault that held (and was answered), the next transaction meets
+  // what the fault left behind (a stored reversal goes out with it: 0400, 0410, REVERSAL_SENT
+  // …); a second fault goes at each of those boundaries. First faults that left the same behind (the next
+  // transaction showed the same new boundaries) are equivalent: only the first of them in the
+  // seed's order is paired.
+  if (opt_.depth >= 2 && !interrupted_ && !time_over()) {
+    std::map<std::string, std::size_t> result_of;  // scenario id -> index into results
+    for (std::size_t k = 0; k < results.size(); ++k) result_of[results[k].id] = k;
+    std::set<std::string> paths;
+    std::vector<std::size_t> pairs;
+    int paired = 0;
+    for (std::size_t i : first_order) {
+      auto it = result_of.find("explore/" + cases[i].id());
+      if (it == result_of.end()) continue;  // not run: the budget
+      const report::ScenarioResult& r = results[it->second];
+      if ((r.status != report::Status::pass && r.status != report::Status::flaky) ||
+          r.steps.empty()) {
+        continue;  // a violation is a finding already; an error shows nothing
+      }
+      // Only faults the terminal recovered from by answering: it keeps what they left for the
+      // next transaction. After a power cut or a lost link it may act on it at once (a stored
+      // reversal sent at power-up), before or after the second fault is armed: not a
+      // reproducible boundary.
+      if (cases[i].faults.front().fault.recovery != Recovery::answer) continue;
+      // The next transaction: from the first prompt after the run's last `sale` step (its
+      // follow-up) to its end. Before that prompt come the ends of the first fault's clearing
+      // (PAPER_LOADED, …), whose timing against the next sale is not the terminal's doing.
+      double from_ms = -1;
+      for (const report::StepResult& st : r.steps) {
+        if (st.name == "sale") from_ms = st.start_ms;
+      }
+      if (from_ms < 0) continue;
+      double prompt_ms = -1;
+      for (const auto& e : r.timeline) {
+        const double t = e.value("t_ms", -1.0);
+        if (t >= from_ms && e.value("kind", "") == "prompt" && (prompt_ms < 0 || t < prompt_ms)) {
+          prompt_ms = t;
+        }
+      }
+      if (prompt_ms < 0) continue;
+      from_ms = prompt_ms;
+      const std::vector<Boundary> later = brought_about(
+          out.boundaries, boundaries_of(r.timeline, from_ms, r.steps.back().end_ms));
+      if (later.empty()) continue;
+      std::string path;
+      for (const Boundary& b : later) path += b.id() + " ";
+      if (!paths.insert(path).second) {
+        ++out.pruned;
+        continue;
+      }
+      ++paired;
+      const Injection first = cases[i].faults.front();
+      for (const Boundary& b : later) {
+        for (FaultCase& f : faults_for(b)) cases.push_back({{first, Injection{b, std::move(f)}}});
+      }
     }
+    for (std::size_t k = first_order.size(); k < cases.size(); ++k) pairs.push_back(k);
+    std::vector<std::size_t> pair_order;
+    for (std::size_t k : scenario::RunOrder(opt_.seed, true).next_round(pairs.size())) {
+      pair_order.push_back(pairs[k]);
+    }
+    out.planned += static_cast<int>(pairs.size());
+    take_over(pair_order);
+    say("rig explore: depth 2: " + std::to_string(paired) +
+        " first faults left something behind for the next transaction (" +
+        std::to_string(out.pruned) + " more left the same: pruned); " +
+        std::to_string(pairs.size()) + " runs planned" +
+        (pair_order.size() < pairs.size()
+             ? ", " + std::to_string(pairs.size() - pair_order.size()) + " judged before"
+             : ""));
+    run_cases(pair_order);
+  }
+  if (!earlier.empty()) {
+    say("rig explore: " + std::to_string(earlier.size()) +
+        " runs of the resumed exploration match no run of this one (dropped)");
   }
   finished = nullptr;
   out.left = out.planned - static_cast<int>(out.runs.size());

@@ -46,6 +46,7 @@ Previous previous_exploration(const std::string& out_dir, const std::string& flo
 struct Options {
   std::string flow = "card-sale";
   std::uint32_t seed = 0;  // the order of the runs (std::mt19937, as rig run --shuffle)
+  int depth = 1;           // 2: a second fault at each boundary a first one brought about
   int budget_runs = 0;     // at most this many fault runs; 0: no limit
   std::chrono::milliseconds budget_time{0};  // start no run after this long; 0: no limit
   std::string out_dir;                       // explore.json, junit.xml, findings/, logs/
@@ -60,8 +61,8 @@ struct Options {
 // One run: a fault at a boundary (or the clean run: boundary and fault "none").
 struct Run {
   std::string id;        // case id (rig/explore/matrix.h case_id), "clean" for the clean run
-  std::string boundary;  // Boundary::id(), "none"
-  std::string fault;     // catalogue name, "none"
+  std::string boundary;  // Boundary::id(), "none"; depth 2: both, joined by "+"
+  std::string fault;     // catalogue name, "none"; depth 2: both, joined by "+"
   std::string verdict;   // held | violated | error | skipped
   std::string evidence;  // violated: the failed checks, one per line; error/skipped: why
   std::vector<std::string> failed_checks;  // "evidence money_conserved", "result status=APPROVED"
@@ -81,6 +82,8 @@ struct Outcome {
   int planned = 0;        // fault runs the matrix holds
   int left = 0;           // not run: the budget ran out (or interrupted)
   int resumed = 0;        // of `runs`: judged by the exploration this one resumed
+  int depth = 1;
+  int pruned = 0;  // depth 2: first faults not paired, their recovery's path seen already
   double duration_ms = 0;
   bool interrupted = false;
   std::string error;                 // the bench could not come up, or the clean run did not run

@@ -1,6 +1,7 @@
 #include "rig/explore/matrix.h"
 
 #include <map>
+#include <set>
 #include <tuple>
 
 namespace rig::explore {
@@ -217,6 +218,23 @@ std::vector<FaultCase> faults_for(const Boundary& b) {
 
 std::string case_id(const Boundary& b, const FaultCase& f) { return b.id() + "-" + f.fault; }
 
+std::string case_id(const std::vector<Injection>& faults) {
+  std::string out;
+  for (const Injection& i : faults) out += (out.empty() ? "" : "+") + case_id(i.at, i.fault);
+  return out;
+}
+
+std::vector<Boundary> brought_about(const std::vector<Boundary>& clean,
+                                    const std::vector<Boundary>& faulted) {
+  std::set<std::tuple<int, std::string, std::string>> known;
+  for (const Boundary& b : clean) known.insert({static_cast<int>(b.kind), b.value, b.direction});
+  std::vector<Boundary> out;
+  for (const Boundary& b : faulted) {
+    if (!known.count({static_cast<int>(b.kind), b.value, b.direction})) out.push_back(b);
+  }
+  return out;
+}
+
 std::string prefix_lines(const std::string& text, const std::string& prefix) {
   std::string out;
   std::size_t at = 0;
@@ -244,35 +262,58 @@ std::string clean_text(const Flow& flow) {
 }
 
 std::string scenario_text(const Flow& flow, const Boundary& b, const FaultCase& f) {
-  std::string s = "# rig explore: " + flow.name + ", " + f.fault + " at " + b.describe() + "\n";
-  s += header("explore " + flow.name + ": " + f.fault + " at " + b.describe());
-  s += "  - fault: " + f.fault + "\n" + prefix_lines(f.params, "    ");
-  if (f.triggered) s += "    when: " + b.trigger() + "\n";
-  s += flow.steps;
-  switch (f.recovery) {
-    case Recovery::answer:
-      // The flow's answer, however the fault ended it; then the fault goes.
-      s += "  - expect: {result: {}, within: \"" + flow.settle_within + "\"}\n";
-      s += "  - clear: " + f.fault + "\n";
-      break;
-    case Recovery::power:
-      // No answer comes from a terminal without power: the flow's time passes, then power
-      // comes back and the terminal boots.
-      s += "  - wait: 40s\n";
-      s += "  - clear: " + f.fault + "\n";
-      s += "  - expect: {event: BOOT, within: 60s}\n";
-      break;
-    case Recovery::link:
-      // The terminal goes on without the rig (its frames wait for the link); once the link is
-      // back, the flow ends as it would have.
-      s += "  - wait: 40s\n";
-      s += "  - clear: " + f.fault + "\n";
-      s += "  - expect: {result: {}, within: \"" + flow.settle_within + "\"}\n";
-      break;
+  return scenario_text(flow, std::vector<Injection>{{b, f}});
+}
+
+std::string scenario_text(const Flow& flow, const std::vector<Injection>& faults) {
+  std::string what;
+  for (const Injection& i : faults) {
+    what += (what.empty() ? "" : ", then ") + i.fault.fault + " at " + i.at.describe();
   }
-  // The cash register asks how the flow ended (rule 20), then the terminal must be usable.
-  s += "  - last\n";
-  s += "  - expect: {result: {}, within: 10s}\n";
+  std::string s = "# rig explore: " + flow.name + ", " + what + "\n";
+  s += header("explore " + flow.name + ": " + what);
+  // One transaction per fault, each with its fault armed just before it and its recovery
+  // after it; a second fault meets what the first left behind (a stored reversal sent, …).
+  for (std::size_t k = 0; k < faults.size(); ++k) {
+    const Injection& i = faults[k];
+    // After the first fault the terminal may first send what it left behind (a stored
+    // reversal: each attempt may wait out the host) before the transaction goes online.
+    const std::string settle =
+        k == 0 ? flow.settle_within
+               : "(" + flow.settle_within +
+                     ") + ${profile.reversal_attempts} * (${profile.host_timeout} + "
+                     "${profile.reversal_interval})";
+    s += "  - fault: " + i.fault.fault + "\n" + prefix_lines(i.fault.params, "    ");
+    if (i.fault.triggered) s += "    when: " + i.at.trigger() + "\n";
+    s += flow.steps;
+    switch (i.fault.recovery) {
+      case Recovery::answer:
+        // The flow's answer, however the fault ended it; then the fault goes.
+        s += "  - expect: {result: {}, within: \"" + settle + "\"}\n";
+        s += "  - clear: " + i.fault.fault + "\n";
+        break;
+      case Recovery::power:
+        // No answer comes from a terminal without power: the flow's time passes, then power
+        // comes back and the terminal boots.
+        s += "  - wait: 40s\n";
+        s += "  - clear: " + i.fault.fault + "\n";
+        s += "  - expect: {event: BOOT, within: 60s}\n";
+        break;
+      case Recovery::link:
+        // The terminal goes on without the rig (its frames wait for the link); once the link
+        // is back, the flow ends as it would have.
+        s += "  - wait: 40s\n";
+        s += "  - clear: " + i.fault.fault + "\n";
+        s += "  - expect: {result: {}, within: \"" + settle + "\"}\n";
+        break;
+    }
+    // The cash register asks how the flow ended (rule 20). 30 s: the answer may wait behind
+    // a frame whose ACK a fault took, resent after the link's own ack_timeout, which
+    // time_scale does not shorten.
+    s += "  - last\n";
+    s += "  - expect: {result: {}, within: 30s}\n";
+  }
+  // Then the terminal must be usable.
   s += flow.follow_up;
   return s;
 }

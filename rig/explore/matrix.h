@@ -78,6 +78,20 @@ std::vector<FaultCase> faults_for(const Boundary& b);
 // "0210-to_terminal-power.cut": the id of a run, and the stem of its finding file.
 std::string case_id(const Boundary& b, const FaultCase& f);
 
+// One fault at its boundary. A run injects one (depth 1) or two (depth 2): the second in the
+// transaction after the first fault's, at a boundary the first left behind.
+struct Injection {
+  Boundary at;
+  FaultCase fault;
+};
+// "0200-to_host-network.blackhole+0400-to_host-power.cut".
+std::string case_id(const std::vector<Injection>& faults);
+
+// The boundaries of `faulted` of a kind the clean run never had — what a fault left behind: a
+// stored reversal's 0400 and its 0410, REVERSAL_SENT, a reload prompt — in order.
+std::vector<Boundary> brought_about(const std::vector<Boundary>& clean,
+                                    const std::vector<Boundary>& faulted);
+
 // `prefix` before every line of `text`, each line ending in a newline.
 std::string prefix_lines(const std::string& text, const std::string& prefix);
 
@@ -87,5 +101,8 @@ std::string clean_text(const Flow& flow);
 // RESULT or its time, the fault cleared, power back and BOOT after a cut, LAST), then the flow's
 // follow-up transaction, approved.
 std::string scenario_text(const Flow& flow, const Boundary& b, const FaultCase& f);
+// The same with one transaction of the flow per fault, each with its fault armed just before it
+// (its trigger counts from there) and its own recovery and LAST; then the follow-up.
+std::string scenario_text(const Flow& flow, const std::vector<Injection>& faults);
 
 }  // namespace rig::explore

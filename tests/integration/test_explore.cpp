@@ -150,6 +150,39 @@ TEST_F(ExploreTest, AnExplorationCutShortIsResumedWhereItStopped) {
   EXPECT_NE(output.find("no exploration to resume"), std::string::npos) << output;
 }
 
+// --depth 2: after the single faults, pairs — a second fault in the transaction after an
+// answered first one, at what the first left behind (its stored reversal's 0400/0410 and
+// events); the budget covers both. The correct terminal holds at every pair run.
+TEST_F(ExploreTest, DepthTwoPairsASecondFaultWithWhatTheFirstLeftBehind) {
+  std::string output;
+  const int rc = rig("explore --bench " + kVirtualBench +
+                         " --flow card-sale --seed 1 --depth 2 --budget 36 --out " + out(),
+                     &output);
+  ASSERT_EQ(rc, 0) << output;
+  EXPECT_NE(output.find("rig explore: depth 2: "), std::string::npos) << output;
+  const json e = explore_json();
+  EXPECT_EQ(e["summary"]["depth"], 2);
+  EXPECT_EQ(e["summary"]["runs"], 36);
+  EXPECT_EQ(e["summary"]["held"], 36) << e["runs"].dump(2);
+  int pairs = 0;
+  for (const auto& r : e["runs"]) {
+    const std::string id = r["id"];
+    if (id.find('+') == std::string::npos) continue;
+    ++pairs;
+    // The second fault is at a boundary the clean run never had.
+    const std::string second = r["boundary"].get<std::string>().substr(
+        r["boundary"].get<std::string>().find('+') + 1);
+    for (const auto& b : e["boundaries"]) EXPECT_NE(b["id"], second) << id;
+    EXPECT_NE(r["fault"].get<std::string>().find('+'), std::string::npos) << id;
+  }
+  // Every single fault ran first (29 on card-sale), then pairs within the budget.
+  int singles = 0;
+  for (const auto& b : e["boundaries"]) singles += static_cast<int>(b["faults"].size());
+  EXPECT_GT(pairs, 0);
+  EXPECT_EQ(pairs, 36 - singles) << e["summary"].dump();
+  EXPECT_GE(e["summary"]["pruned"].get<int>(), 1) << e["summary"].dump();
+}
+
 TEST_F(ExploreTest, UsageMistakesAreRefused) {
   std::string output;
   EXPECT_EQ(rig("explore --bench " + kVirtualBench + " --budget lots --out " + out(), &output), 2);

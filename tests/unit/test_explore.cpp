@@ -228,10 +228,87 @@ TEST(ExploreScenarios, ThePowerCutAtAnApprovalIsWrittenOutAsARunnableScenario) {
             "  - clear: power.cut\n"
             "  - expect: {event: BOOT, within: 60s}\n"
             "  - last\n"
-            "  - expect: {result: {}, within: 10s}\n"
+            "  - expect: {result: {}, within: 30s}\n"
             "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
             "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n");
   EXPECT_EQ(rig::explore::find_flow("refund-twice"), nullptr);
+}
+
+// Depth 2: what a fault left behind for the next transaction is what the clean run never had,
+// by kind, value and direction (a second 0200 is not new; a 0400 and REVERSAL_SENT are).
+TEST(ExploreDepth2, WhatAFaultLeftBehindIsWhatTheCleanRunNeverHad) {
+  using K = Boundary::Kind;
+  const std::vector<Boundary> clean = {prompt("PRESENT_CARD"), prompt("PIN"),
+                                       message(K::host_message, "0200", "to_host"),
+                                       message(K::host_message, "0210", "to_terminal")};
+  const std::vector<Boundary> next = {prompt("PIN"), message(K::host_message, "0400", "to_host"),
+                                      message(K::host_message, "0410", "to_terminal"),
+                                      message(K::event, "REVERSAL_SENT", ""),
+                                      message(K::host_message, "0200", "to_host", 2)};
+  std::vector<std::string> ids;
+  for (const Boundary& b : rig::explore::brought_about(clean, next)) ids.push_back(b.id());
+  EXPECT_EQ(ids, (std::vector<std::string>{"0400-to_host", "0410-to_terminal",
+                                           "event-REVERSAL_SENT"}));
+  EXPECT_TRUE(rig::explore::brought_about(clean, clean).empty());
+}
+
+// A pair is one transaction per fault, the second fault armed just before its own transaction
+// (its trigger counts from there), waiting longer for an answer that may queue behind a stored
+// reversal's attempts; one reproducer, one id.
+TEST(ExploreDepth2, APairIsWrittenAsTwoTransactionsEachWithItsFaultAndRecovery) {
+  const auto* flow = rig::explore::find_flow("card-sale");
+  ASSERT_NE(flow, nullptr);
+  using rig::explore::Injection;
+  using rig::explore::Recovery;
+  const std::vector<Injection> pair = {
+      {message(Boundary::Kind::host_message, "0200", "to_host"),
+       FaultCase{"network.blackhole", "", true, Recovery::answer}},
+      {message(Boundary::Kind::host_message, "0400", "to_host"),
+       FaultCase{"power.cut", "", true, Recovery::power}}};
+  EXPECT_EQ(rig::explore::case_id(pair), "0200-to_host-network.blackhole+0400-to_host-power.cut");
+  const std::string text = rig::explore::scenario_text(*flow, pair);
+  EXPECT_EQ(text,
+            "# rig explore: card-sale, network.blackhole at 0200 to_host, then power.cut at 0400 "
+            "to_host\n"
+            "name: \"explore card-sale: network.blackhole at 0200 to_host, then power.cut at 0400 "
+            "to_host\"\n"
+            "family: explore\n"
+            "tags: [explore]\n"
+            "steps:\n"
+            "  - fault: network.blackhole\n"
+            "    when: {host_message: {mti: \"0200\", direction: to_host, occurrence: 1}}\n"
+            "  - sale: {amount: \"16.31\", method: card, card: visa-chip}\n"
+            "  - expect: {result: {}, within: \"${profile.host_timeout} + 40s\"}\n"
+            "  - clear: network.blackhole\n"
+            "  - last\n"
+            "  - expect: {result: {}, within: 30s}\n"
+            "  - fault: power.cut\n"
+            "    when: {host_message: {mti: \"0400\", direction: to_host, occurrence: 1}}\n"
+            "  - sale: {amount: \"16.31\", method: card, card: visa-chip}\n"
+            "  - wait: 40s\n"
+            "  - clear: power.cut\n"
+            "  - expect: {event: BOOT, within: 60s}\n"
+            "  - last\n"
+            "  - expect: {result: {}, within: 30s}\n"
+            "  - sale: {amount: \"1.00\", method: card, card: visa-chip}\n"
+            "  - expect: {result: {status: APPROVED}, within: \"${profile.host_timeout} + 10s\"}\n");
+  // The second transaction waits for stored reversals too, and the text loads.
+  const std::vector<Injection> answered = {pair[0],
+                                           {message(Boundary::Kind::host_message, "0410",
+                                                    "to_terminal"),
+                                            FaultCase{"network.down", "", true, Recovery::answer}}};
+  const std::string second = rig::explore::scenario_text(*flow, answered);
+  EXPECT_NE(second.find("within: \"(${profile.host_timeout} + 40s) + ${profile.reversal_attempts} "
+                        "* (${profile.host_timeout} + ${profile.reversal_interval})\"}"),
+            std::string::npos)
+      << second;
+  rig::scenario::LoadOptions load;
+  load.known_cards = {"visa-chip"};
+  rig::scenario::Scenario sc;
+  ASSERT_NO_THROW(sc = rig::scenario::load_scenario_text(
+                      second, rig::explore::case_id(answered) + ".yaml", load))
+      << second;
+  EXPECT_EQ(sc.id(), "explore/" + rig::explore::case_id(answered));
 }
 
 // A power cut (vterm's fixture) fired by a host message: the power fixture applies it as any
