@@ -123,7 +123,8 @@ TEST(ScenarioLoad, EveryStepAndExpectation) {
       R"({"amount":"100.00","card":"visa-chip","currency":"${profile.currency}","method":"card"})");
   EXPECT_EQ(args(8), R"({"amount":"1.00","code":"134567890123456789","currency":"978","id":"T-1",)"
                      R"("method":"qr"})");
-  EXPECT_EQ(args(9), R"({"amount":"5.00","of":"T-1"})");
+  EXPECT_EQ(args(9),
+            R"({"amount":"5.00","currency":"${profile.currency}","method":"card","of":"T-1"})");
   EXPECT_EQ(args(10), R"({"id":"T-1"})");
   for (std::size_t i = 11; i <= 16; ++i) EXPECT_EQ(args(i), "{}") << step(i).name;
   EXPECT_EQ(step(11).name, "query");
