@@ -310,11 +310,14 @@ Verdict charged_once(const engine::Evidence& ev) {
   if (ev.host.is_null()) return not_run(ev);
   const std::vector<Entry>& tl = ev.timeline;
   Findings f;
-  // Rule 2: the strict host refuses a reversal whose fields disagree with the original's.
+  // Rule 2: the strict host refuses a reversal whose fields disagree with the original's. A
+  // refusal the scenario scripted (host.decline with a reversal MTI: reason "scripted decline")
+  // says nothing about the terminal's fields.
   static const std::set<std::string> kFieldCodes = {"30", "03", "64", "12"};
   if (ev.host.contains("reversals")) {
     for (const auto& r : ev.host["reversals"]) {
       if (r.value("applied", false) || !kFieldCodes.count(text_of(r, "rc"))) continue;
+      if (text_of(r, "reason").rfind("scripted ", 0) == 0) continue;
       f.failures.push_back(
           "reversal " + text_of(r, "mti") + " STAN " + text_of(r, "stan") + " field 4 " +
           text_of(r, "amount") + " currency " + text_of(r, "currency") +

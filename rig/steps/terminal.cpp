@@ -98,30 +98,11 @@ std::string await_prompt(engine::StepContext& ctx, const std::string& kind) {
   return "the terminal did not ask for it (PROMPT " + kind + ") within 10000ms";
 }
 
-// sale: {amount, method, card?, code?, currency?, id?}. The card is presented, or the code shown
-// to the scanner, when the terminal asks for it (await_prompt); the cardholder types the PIN at
-// each PIN prompt.
-class SaleStep : public CommandStep {
+// sale and refund: the card is presented, or the code shown to the scanner, when the terminal
+// asks for it (await_prompt); the cardholder types the PIN at each PIN prompt.
+class PaymentStep : public CommandStep {
  public:
-  SaleStep()
-      : CommandStep(
-            CommandKind::sale,
-            command_info(
-                CommandKind::sale, true, false,
-                "sale: {amount, method, card?, code?, currency?, id?}", "start a sale (ECR SALE)",
-                {MakeParam("amount", ValueType::amount, "amount, two fraction digits (\"100.00\")")
-                     .required(),
-                 MakeParam("method", ValueType::text, "card or qr")
-                     .choices({"card", "qr"})
-                     .required(),
-                 MakeParam("card", ValueType::card,
-                           "card presented when the terminal asks (method card)"),
-                 MakeParam("code", ValueType::text,
-                           "payment code shown to the scanner (method qr)"),
-                 MakeParam("currency", ValueType::currency, "ISO 4217 numeric currency")
-                     .fallback("${profile.currency}"),
-                 MakeParam("id", ValueType::transaction_id,
-                           "transaction id; default: made up by the engine")})) {}
+  PaymentStep(CommandKind kind, StepInfo info) : CommandStep(kind, std::move(info)) {}
 
   void parse(scenario::StepReader& r, const YAML::Node& item, const YAML::Node& value,
              scenario::Step& step) const override {
@@ -156,14 +137,15 @@ class SaleStep : public CommandStep {
   void run(engine::StepContext& ctx, const scenario::Step& step,
            report::StepResult& sr) const override {
     const json& a = step.args;
-    Command c = money_command(ctx, CommandKind::sale, a);
-    sr.summary = "sale " + c.amount + " " + c.method;
+    Command c = money_command(ctx, kind(), a);
+    if (a.contains("of")) c.original_id = ctx.terminal.scoped(a.value("of", ""));
+    sr.summary = name() + " " + c.amount + " " + c.method;
     send(ctx, c, false);
     if (!fixture_needs(step).empty()) {
       const std::string asked = await_prompt(ctx, c.method == "qr" ? "SCAN_CODE" : "PRESENT_CARD");
       if (asked == "ended") {
-        sr.summary += a.contains("card") ? " (the sale ended before it asked for the card)"
-                                         : " (the sale ended before it asked for the code)";
+        sr.summary += " (the " + name() + " ended before it asked for the " +
+                      (a.contains("card") ? "card)" : "code)");
         return;
       }
       if (asked != "asked") {
@@ -184,26 +166,56 @@ class SaleStep : public CommandStep {
   }
 };
 
-// refund: {amount, of?}
-class RefundStep : public CommandStep {
+Param id_param() {
+  return MakeParam("id", ValueType::transaction_id,
+                   "transaction id; default: made up by the engine");
+}
+
+Param currency_param() {
+  return MakeParam("currency", ValueType::currency, "ISO 4217 numeric currency")
+      .fallback("${profile.currency}");
+}
+
+// sale: {amount, method, card?, code?, currency?, id?}
+class SaleStep : public PaymentStep {
+ public:
+  SaleStep()
+      : PaymentStep(
+            CommandKind::sale,
+            command_info(
+                CommandKind::sale, true, false,
+                "sale: {amount, method, card?, code?, currency?, id?}", "start a sale (ECR SALE)",
+                {MakeParam("amount", ValueType::amount, "amount, two fraction digits (\"100.00\")")
+                     .required(),
+                 MakeParam("method", ValueType::text, "card or qr")
+                     .choices({"card", "qr"})
+                     .required(),
+                 MakeParam("card", ValueType::card,
+                           "card presented when the terminal asks (method card)"),
+                 MakeParam("code", ValueType::text,
+                           "payment code shown to the scanner (method qr)"),
+                 currency_param(), id_param()})) {}
+};
+
+// refund: {amount, of?, card?, method?, currency?, id?}
+class RefundStep : public PaymentStep {
  public:
   RefundStep()
-      : CommandStep(
+      : PaymentStep(
             CommandKind::refund,
             command_info(
-                CommandKind::refund, true, false, "refund: {amount, of?}",
+                CommandKind::refund, true, false,
+                "refund: {amount, of?, card?, method?, currency?, id?}",
                 "start a refund (ECR REFUND)",
                 {MakeParam("amount", ValueType::amount, "amount to give back").required(),
-                 MakeParam("of", ValueType::transaction_id, "id of the sale being refunded")})) {}
-
-  void run(engine::StepContext& ctx, const scenario::Step& step,
-           report::StepResult& sr) const override {
-    const json& a = step.args;
-    Command c = money_command(ctx, CommandKind::refund, a);
-    if (a.contains("of")) c.original_id = ctx.terminal.scoped(a.value("of", ""));
-    sr.summary = "refund " + c.amount + " " + c.method;
-    send(ctx, c, false);
-  }
+                 MakeParam("of", ValueType::transaction_id, "id of the sale being refunded"),
+                 MakeParam("card", ValueType::card,
+                           "card presented when the terminal asks (method card)"),
+                 MakeParam("method", ValueType::text,
+                           "card (default) or qr (a terminal refuses it: rc NS)")
+                     .choices({"card", "qr"})
+                     .fallback("card"),
+                 currency_param(), id_param()})) {}
 };
 
 // query, cancel: about a transaction (default: the current one).
@@ -261,9 +273,12 @@ void add_terminal_steps(scenario::KindRegistry& r) {
                      command_info(CommandKind::reprint, true, true, "reprint",
                                   "reprint the last receipt (ECR REPRINT)"),
                      true);
-  r.add<AboutTransactionStep>(CommandKind::cancel,
-                              command_info(CommandKind::cancel, true, true, "cancel",
-                                           "cancel what the terminal is doing (ECR CANCEL)"));
+  r.add<AboutTransactionStep>(
+      CommandKind::cancel,
+      command_info(CommandKind::cancel, true, true, "cancel: {id?}",
+                   "cancel a transaction (ECR CANCEL)",
+                   {MakeParam("id", ValueType::transaction_id,
+                              "transaction id; default: the last transaction")}));
   r.add<RequestStep>(CommandKind::status,
                      command_info(CommandKind::status, false, true, "status",
                                   "ask for the terminal's state (ECR STATUS)"),

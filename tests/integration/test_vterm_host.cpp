@@ -119,6 +119,29 @@ TEST_P(VtermHost, Rule3ExhaustedReversalAlertsAndIsKeptAsEvidence) {
   }
 }
 
+// Rules 2-3: a reversal the host refuses (0410 with an error code: 03, 12, 30, 64, 96) is not
+// done: it is repeated as a 0401 until the host answers 00; 25 (no such original) clears it.
+TEST_P(VtermHost, Rule3RefusedReversalIsRepeatedUntilApplied) {
+  start_with("reversal-refusal-taken-as-done", 0.03);
+  script({{"target", "iso"}, {"action", "no_response"}, {"count", 1}});
+  ASSERT_EQ(card_sale("T1", "10.00").get("rc"), "TO");
+  script({{"target", "iso"}, {"action", "decline"}, {"rc", "64"}, {"mti", "0400"}, {"count", 1}});
+  const std::size_t from = ecr().mark();
+  EXPECT_EQ(card_sale("T2", "1.00").get("status"), "APPROVED");
+  EXPECT_EQ(host_messages("0400").size(), 1u);
+  json l = ledger();
+  if (!buggy()) {
+    EXPECT_EQ(host_messages("0401").size(), 1u);
+    EXPECT_EQ(ecr().count(is_event("REVERSAL_SENT"), from), 2u);
+    EXPECT_EQ(l["reversals"], 1) << l.dump();
+    EXPECT_EQ(l["net"], "1.00") << l.dump();
+  } else {
+    EXPECT_TRUE(host_messages("0401").empty());
+    EXPECT_EQ(l["reversals"], 0) << l.dump();
+    EXPECT_EQ(l["net"], "11.00") << "the refused reversal left the debit: " << l.dump();
+  }
+}
+
 // An acquirer that answers every 0200 "approved" under the wrong STAN (rule 4) and
 // acknowledges reversals properly.
 class MismatchingHost {

@@ -79,6 +79,21 @@ INSTANTIATE_TEST_SUITE_P(CorrectAndBuggy, VtermPrinter, ::testing::Values(false,
 
 class VtermPrinterPlain : public VBench {};
 
+// A reprint held at paper out keeps its ref when it prints after reloading (docs/ecr-protocol.md
+// §5 REPRINT): the cash register matches it to its REPRINT.
+TEST_F(VtermPrinterPlain, ReprintHeldAtPaperOutKeepsItsRef) {
+  start();
+  ASSERT_EQ(card_sale("T1", "3.00").get("status"), "APPROVED");
+  ctl({{"cmd", "printer.paper"}, {"state", "out"}});
+  const std::size_t from = ecr().mark();
+  command("REPRINT", "R1");
+  expect(is_event("PAPER_OUT"), "PAPER_OUT", from);
+  ctl({{"cmd", "printer.paper"}, {"state", "ok"}});
+  Message slip = expect(is_receipt("T1"), "RECEIPT T1 after reloading", from);
+  EXPECT_EQ(slip.get("copy"), "duplicate");
+  EXPECT_EQ(slip.get("ref"), "R1");
+}
+
 TEST_F(VtermPrinterPlain, Rule17NothingToReprintIsRefused) {
   start();
   const std::size_t from = ecr().mark();

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -123,7 +124,8 @@ TEST(ScenarioLoad, EveryStepAndExpectation) {
       R"({"amount":"100.00","card":"visa-chip","currency":"${profile.currency}","method":"card"})");
   EXPECT_EQ(args(8), R"({"amount":"1.00","code":"134567890123456789","currency":"978","id":"T-1",)"
                      R"("method":"qr"})");
-  EXPECT_EQ(args(9), R"({"amount":"5.00","of":"T-1"})");
+  EXPECT_EQ(args(9),
+            R"({"amount":"5.00","currency":"${profile.currency}","method":"card","of":"T-1"})");
   EXPECT_EQ(args(10), R"({"id":"T-1"})");
   for (std::size_t i = 11; i <= 16; ++i) EXPECT_EQ(args(i), "{}") << step(i).name;
   EXPECT_EQ(step(11).name, "query");
@@ -758,6 +760,45 @@ TEST(Catalogue, EveryNameIsInTheDocs) {
   for (const auto& name : names) {
     EXPECT_NE(doc.find("`" + name + "`"), std::string::npos) << "`" << name << "`";
   }
+}
+
+// docs/scenarios.md's fault catalogue table lists each fault with exactly its parameters
+// ("network common": direction, probability, seed). tests/matrix/contract.py reads the table to
+// know which parameters a scenario must exercise (docs/coverage.md's contract).
+TEST(Catalogue, FaultTableOfTheDocsListsEachFaultsParameters) {
+  std::ifstream in(POSRIG_SOURCE_DIR "/docs/scenarios.md");
+  ASSERT_TRUE(in);
+  std::map<std::string, std::set<std::string>> table;
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("## ", 0) == 0) inside = line == "## Fault catalogue";
+    if (!inside || line.rfind("| `", 0) != 0) continue;
+    std::vector<std::string> cells;
+    std::stringstream row(line.substr(1));
+    std::string cell;
+    while (std::getline(row, cell, '|')) cells.push_back(cell);
+    if (cells.size() < 3) continue;
+    std::string name = cells[0].substr(cells[0].find('`') + 1);
+    name = name.substr(0, name.find('`'));
+    if (name.find('.') == std::string::npos) continue;  // the table of parameters below it
+    std::set<std::string>& params = table[name];
+    const std::string& text = cells[2];
+    for (std::size_t at = text.find('`'); at != std::string::npos;) {
+      const std::size_t end = text.find('`', at + 1);
+      params.insert(text.substr(at + 1, end - at - 1));
+      at = text.find('`', end + 1);
+    }
+    if (text.find("network common") != std::string::npos) {
+      params.insert({"direction", "probability", "seed"});
+    }
+  }
+  std::map<std::string, std::set<std::string>> catalogue;
+  for (const auto& f : rig::scenario::faults()) {
+    auto& params = catalogue[f.name];
+    for (const auto& p : f.params) params.insert(p.name);
+  }
+  EXPECT_EQ(table, catalogue);
 }
 
 TEST(Catalogue, EveryExampleInTheDocsLoads) {
