@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "rig/bench/user_regex.h"
 #include "rig/bench/yaml_reader.h"
 #include "rig/fault/driver.h"
 #include "rig/link/link.h"
@@ -22,7 +23,10 @@ const Station* Bench::station(const std::string& wanted) const {
 }
 
 
-std::regex ready_regex(const std::string& ready) { return std::regex("^" + ready + "( |$)"); }
+std::regex ready_regex(const std::string& ready) {
+  check_regex_length(ready);
+  return std::regex("^" + ready + "( |$)");
+}
 
 bool is_loopback(const std::string& address) {
   if (address == "localhost") return true;

@@ -34,8 +34,9 @@ struct Launch {
 };
 
 // What a ready line must match: `ready` at the start of the line, then a space or its end.
-// Throws std::regex_error for a `ready` that is not a regular expression (the bench loader
-// reports it at its file:line:col, so a loaded bench never throws here).
+// Throws std::regex_error for a `ready` that is not a regular expression or is too long to
+// compile safely (rig/bench/user_regex.h); the bench loader reports it at its file:line:col, so
+// a loaded bench never throws here.
 std::regex ready_regex(const std::string& ready);
 
 struct Service {
