@@ -19,6 +19,7 @@ POSRIG_PACKAGES=(
   chromium       # report.html and the code display's page loaded headless (tests/integration)
   zbar-tools     # zbarimg: the code display's screenshot decoded (test_vterm_code_display.cpp)
   time           # /usr/bin/time: peak RSS in tests/bench/bench_flood.sh
+  llvm           # llvm-symbolizer: file:line in the sanitizer builds' reports (scripts/test.sh)
 )
 
 posrig_install_deps() {
@@ -47,16 +48,39 @@ posrig_install_deps() {
 # vterm and vhost cold: 576 CPU-s with -g, 386 without); configure a build of your own with
 # -DCMAKE_BUILD_TYPE=RelWithDebInfo to debug.
 posrig_build() {
-  local root
+  posrig_configure_and_build build -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" -- "$@"
+}
+
+# A sanitizer build (docs/reliability.md "Sanitizers"): clang, every target instrumented with
+# SANITIZERS (address,undefined or thread), -O1 with line tables for the reports, assertions on.
+#   posrig_build_sanitized build-asan address,undefined [targets…]
+posrig_build_sanitized() {
+  local dir=$1 sanitizers=$2
+  shift 2
+  posrig_configure_and_build "$dir" -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -gline-tables-only" -DPOSRIG_SANITIZE="$sanitizers" -- "$@"
+}
+
+# posrig_configure_and_build DIR [cmake options…] -- [targets…]: configures DIR (under the
+# repository) with the options every build shares plus these, then builds the targets (all
+# without any).
+posrig_configure_and_build() {
+  local root dir=$1
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_CXX_FLAGS_RELEASE="-O2 -DNDEBUG" \
-    -DPython3_EXECUTABLE=/usr/bin/python3 -DPOSRIG_WERROR=ON
+  shift
+  local options=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+    options+=("$1")
+    shift
+  done
+  [ $# -gt 0 ] && shift
+  cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+    -DPython3_EXECUTABLE=/usr/bin/python3 -DPOSRIG_WERROR=ON "${options[@]}"
   local targets=()
   if [ $# -gt 0 ]; then
     targets=(--target "$@")
   fi
-  cmake --build "$root/build" -j "$(nproc)" "${targets[@]}"
+  cmake --build "$root/$dir" -j "$(nproc)" "${targets[@]}"
 }
 
 # What the main job runs: the rig command and the virtual bench's simulators. Not the Python

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <set>
 
+#include "rig/bench/user_regex.h"
 #include "rig/bench/yaml_reader.h"
 #include "rig/fault/driver.h"
 #include "rig/link/link.h"
@@ -21,7 +22,10 @@ const Station* Bench::station(const std::string& wanted) const {
   return nullptr;
 }
 
-std::regex ready_regex(const std::string& ready) { return std::regex("^" + ready + "( |$)"); }
+std::regex ready_regex(const std::string& ready) {
+  check_regex_length(ready);
+  return std::regex("^" + ready + "( |$)");
+}
 
 bool is_loopback(const std::string& address) {
   if (address == "localhost") return true;
@@ -229,14 +233,10 @@ void read_station(YamlReader& reader, const YAML::Node& node, std::size_t index,
   m.finish();
 }
 
-}  // namespace
-
-Bench load_bench(const std::string& path) {
-  YamlReader reader(path);
+Bench load_from(YamlReader& reader, const std::optional<YAML::Node>& root) {
   Bench bench;
-  bench.file = path;
-  bench.dir = fs::absolute(fs::path(path)).parent_path().lexically_normal().string();
-  auto root = reader.load();
+  bench.file = reader.file();
+  bench.dir = fs::absolute(fs::path(bench.file)).parent_path().lexically_normal().string();
   if (!root) reader.throw_if_errors();
   MapReader m(reader, *root, "bench");
   m.required("name", bench.name);
@@ -309,6 +309,20 @@ Bench load_bench(const std::string& path) {
   m.finish();
   reader.throw_if_errors();
   return bench;
+}
+
+}  // namespace
+
+Bench load_bench(const std::string& path) {
+  YamlReader reader(path);
+  auto root = reader.load();
+  return load_from(reader, root);
+}
+
+Bench load_bench_text(const std::string& text, const std::string& path) {
+  YamlReader reader(path);
+  auto root = reader.load_string(text);
+  return load_from(reader, root);
 }
 
 }  // namespace rig::bench

@@ -34,8 +34,9 @@ struct Launch {
 };
 
 // What a ready line must match: `ready` at the start of the line, then a space or its end.
-// Throws std::regex_error for a `ready` that is not a regular expression (the bench loader
-// reports it at its file:line:col, so a loaded bench never throws here).
+// Throws std::regex_error for a `ready` that is not a regular expression or is too long to
+// compile safely (rig/bench/user_regex.h); the bench loader reports it at its file:line:col, so
+// a loaded bench never throws here.
 std::regex ready_regex(const std::string& ready);
 
 struct Service {
@@ -109,6 +110,9 @@ struct Bench {
 
 // Loads and checks a bench file; throws rig::ConfigError listing every issue.
 Bench load_bench(const std::string& path);
+// The same for the bench text `text` as if read from `path` (messages, Bench::file and dir; a
+// profile file is looked up beside it). For the loader fuzzer (tests/fuzz/fuzz_bench.cpp).
+Bench load_bench_text(const std::string& text, const std::string& path);
 
 // True for 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) and the name "localhost": an address
 // that servers may bind without a token (a bench's `bind`, `rig proxy`'s --listen and

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "rig/bench/config_error.h"
+#include "rig/bench/user_regex.h"
 #include "rig/bench/yaml_reader.h"
 
 namespace rig::bench {
@@ -263,7 +264,7 @@ std::optional<std::string> set_wording(TerminalProfile& p, std::string_view name
            " (known: {amount}, {currency})";
   }
   try {
-    std::regex(filled, std::regex::ECMAScript | std::regex::icase);
+    (void)user_regex(filled, std::regex::ECMAScript | std::regex::icase);
   } catch (const std::regex_error& e) {
     return "wording '" + n + "': not a regular expression: " + e.what();
   }

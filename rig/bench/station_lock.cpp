@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "rig/report/results.h"
 
@@ -34,8 +35,15 @@ std::string host_name() {
   return name;
 }
 
+// getpwuid_r: stations take their locks on threads of their own at once, and getpwuid's static
+// result is shared by them (a data race ThreadSanitizer found in the engine tests).
 std::string user_name() {
-  if (const passwd* pw = ::getpwuid(::geteuid())) return pw->pw_name;
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* pw = nullptr;
+  if (::getpwuid_r(::geteuid(), &entry, buffer.data(), buffer.size(), &pw) == 0 && pw) {
+    return pw->pw_name;
+  }
   if (const char* u = std::getenv("USER")) return u;
   return std::to_string(::geteuid());
 }

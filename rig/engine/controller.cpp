@@ -193,6 +193,7 @@ std::string Controller::bring_up() {
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     if (errors[i].empty()) {
       note("station " + candidates[i]->name() + " up");
+      std::lock_guard<std::mutex> lock(stations_mu_);
       stations_.push_back(std::move(candidates[i]));
     } else {
       note(errors[i]);
@@ -245,7 +246,10 @@ void Controller::scenario_started(Station& station, const scenario::Scenario& sc
 
 void Controller::down() {
   for (auto& s : stations_) s->down();
-  stations_.clear();
+  {
+    std::lock_guard<std::mutex> lock(stations_mu_);
+    stations_.clear();
+  }
   for (auto& c : services_) c->stop();
   services_.clear();
   locks_.clear();  // each lock file goes away with its lock
@@ -261,6 +265,7 @@ void Controller::interrupt() {
   }
   // Calls in progress first, then the waits: a station woken from its wait goes on to put itself
   // back, and an abort that came after would end those calls too.
+  std::lock_guard<std::mutex> lock(stations_mu_);
   for (auto& s : stations_) s->abort_calls();
   for (auto& s : stations_) s->timeline()->interrupt();
 }

@@ -136,6 +136,9 @@ class Controller {
   std::map<std::string, bench::CardProfile> cards_;
   std::vector<std::unique_ptr<process::Child>> services_;
   std::vector<std::unique_ptr<Station>> stations_;
+  // Held where stations_ changes and by interrupt(), which a signal's thread calls at any time,
+  // also while bring_up() adds stations (a data race ThreadSanitizer found).
+  std::mutex stations_mu_;
   std::vector<std::string> station_errors_;
   std::map<std::string, std::string> station_error_by_name_;
   std::string bench_error_;

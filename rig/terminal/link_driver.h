@@ -93,10 +93,14 @@ class LinkDriver : public TerminalDriver {
   const LinkT& link() const { return *link_; }
 
  private:
+  // Wakes the pump and waits for it to leave the link before closing the link: closing it while
+  // the pump still reads its file descriptor let that number be reused under the read (a data
+  // race ThreadSanitizer found in the engine tests).
   void stop_pump() {
     stopping_ = true;
-    link_->close();
+    link_->abort();
     if (pump_.joinable()) pump_.join();
+    link_->close();
   }
 
   void pump() {

@@ -247,6 +247,32 @@ TEST(BenchLoad, DeclaredTerminalSettingsAreChecked) {
 }
 
 // Loopback is decided on the parsed address: no name but "localhost" is looked up or trusted.
+// std::regex compiles by recursion: a pattern nested this deep overflowed the stack (SIGSEGV)
+// before it was refused for its length (rig/bench/user_regex.h, found by fuzz_bench).
+TEST(BenchLoad, ARegularExpressionTooLongToCompileIsAnErrorNotACrash) {
+  const std::string deep = std::string(50000, '(') + "READY" + std::string(50000, ')');
+  const std::string too_long =
+      "(a pattern of 100005 bytes, more than the 1000 a regular expression may have)";
+  std::vector<std::string> issues = issues_of("name: b\nservices:\n  s: {argv: [x], ready: '" +
+                                              deep + "'}\nstations:\n  - name: a\n" +
+                                              "    terminal: {link: pty}\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].rfind("3:25: ready of service 's' is not a regular expression: '((", 0), 0u)
+      << issues[0].substr(0, 200);
+  EXPECT_EQ(issues[0].substr(issues[0].size() - too_long.size()), too_long);
+
+  issues = issues_of("name: b\nstations:\n  - name: a\n    terminal: {link: pty, profile: "
+                     "{wording: {locked_display: '" + deep + "'}}}\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0], "4:63: wording 'locked_display': not a regular expression: " +
+                           too_long.substr(1, too_long.size() - 2));
+  // The longest pattern allowed compiles.
+  const std::string longest = std::string(497, '(') + "READY!" + std::string(497, ')');
+  EXPECT_EQ(issues_of("name: b\nservices:\n  s: {argv: [x], ready: '" + longest +
+                      "'}\nstations:\n  - name: a\n    terminal: {link: pty}\n"),
+            std::vector<std::string>{});
+}
+
 TEST(BenchLoad, LoopbackIsTheParsedAddressOnly) {
   for (const char* yes :
        {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "localhost", "::ffff:127.0.0.1"}) {

@@ -1037,4 +1037,17 @@ TEST(ScenarioLoad, ProfileValuesAreCheckedAndKeptForTheStation) {
           "'${profile.currency}'"}));
 }
 
+// A text pattern std::regex would overflow the stack compiling (rig/bench/user_regex.h) is an
+// error of the file.
+TEST(ScenarioLoad, APatternTooLongToCompileIsAnError) {
+  const std::string deep = std::string(50000, '(') + "x" + std::string(50000, ')');
+  std::vector<std::string> issues = step_issues("  - expect: {display: \"" + deep + "\"}\n");
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].rfind("s.yaml:4:23: not a regular expression: '((", 0), 0u)
+      << issues[0].substr(0, 200);
+  EXPECT_NE(issues[0].find("(a pattern of 100001 bytes, more than the 1000 a regular expression "
+                           "may have); write match: literal beside it"),
+            std::string::npos);
+}
+
 }  // namespace
