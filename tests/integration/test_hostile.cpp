@@ -118,7 +118,9 @@ TEST_P(HostileTest, AFloodingTerminalIsAnInfrastructureErrorWithinSeconds) {
   EXPECT_LT(run.seconds(), 20.0) << log;
   // Under AddressSanitizer (scripts/test.sh's build-asan) the memory is mostly the sanitizer's
   // (shadow, a quarantine of freed blocks): the bound is checked in the plain build.
-  if (!kSanitizerBuild) EXPECT_LT(run.peak_rss_mb(), 100) << log;
+  if (!kSanitizerBuild) {
+    EXPECT_LT(run.peak_rss_mb(), 100) << log;
+  }
   const fs::path results = dir_ / "out" / "results.json";
   ASSERT_TRUE(fs::exists(results)) << log;
   EXPECT_LT(fs::file_size(results), 4u << 20);
